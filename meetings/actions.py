@@ -1,0 +1,48 @@
+"""Everything that changes a room, in one place: pages, the API, the admin and the signalling server call these."""
+
+from django.conf import settings
+
+from meetings import access
+from meetings.models import Room
+from meetings.tokens import issue_room_token
+
+
+class NotAllowed(Exception):
+    """The person may not do this to the room."""
+
+
+def create_room(owner, name, access_rule=Room.Access.LINK, max_participants=None):
+    room = Room(owner=owner, name=name, access=access_rule)
+    if max_participants is not None:
+        room.max_participants = max_participants
+    room.full_clean()
+    room.save()
+    return room
+
+
+def set_locked(room, locked):
+    """Lock or unlock a room; nobody new can join a locked room."""
+    Room.objects.filter(pk=room.pk).update(is_locked=locked)
+    room.is_locked = locked
+    return room
+
+
+def issue_token(*, identity, name, room, role):
+    """Return (token, claims) for one identity in one room, signed with the deployment's room-token secret."""
+    return issue_room_token(
+        secret=settings.ROOM_TOKEN_SECRET,
+        issuer=settings.ROOM_TOKEN_ISSUER,
+        audience=settings.ROOM_TOKEN_AUDIENCE,
+        identity=identity,
+        name=name,
+        room=room.slug,
+        role=role,
+        lifetime_seconds=settings.ROOM_TOKEN_LIFETIME.total_seconds(),
+    )
+
+
+def issue_token_for_user(user, room):
+    """Return (token, claims) for a signed-in user, or raise NotAllowed."""
+    if not access.can_enter(user, room):
+        raise NotAllowed("You are not a member of this room.")
+    return issue_token(identity=f"user:{user.pk}", name=user.name, room=room, role=access.role_for(user, room))

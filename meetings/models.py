@@ -1,0 +1,116 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+SLUG_ALPHABET = "abcdefghijkmnopqrstuvwxyz23456789"  # no l, 0, 1: easy to read aloud and type
+
+
+def make_room_slug():
+    """Return an unguessable, readable room slug like `k7dq-m3xa-p9wn` (about 60 bits)."""
+    groups = ("".join(secrets.choice(SLUG_ALPHABET) for _ in range(4)) for _ in range(3))
+    return "-".join(groups)
+
+
+def default_max_participants():
+    return settings.ROOM_DEFAULT_MAX_PARTICIPANTS
+
+
+class Room(models.Model):
+    class Access(models.TextChoices):
+        LINK = "link", _("Anyone signed in with the link")
+        MEMBERS = "members", _("Members only")
+
+    slug = models.SlugField(max_length=32, unique=True, default=make_room_slug, editable=False)
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="owned_rooms")
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    access = models.CharField(_("access"), max_length=16, choices=Access.choices, default=Access.LINK)
+    max_participants = models.PositiveSmallIntegerField(
+        _("max participants"),
+        default=default_max_participants,
+        validators=[MinValueValidator(2), MaxValueValidator(50)],
+        help_text=_("Every participant sends to every other (a mesh), so keep rooms small."),
+    )
+    is_locked = models.BooleanField(_("locked"), default=False, help_text=_("Nobody new can join a locked room."))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="RoomMember", related_name="member_rooms", blank=True
+    )
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.name} ({self.slug})"
+
+    def get_absolute_url(self):
+        return reverse("room", args=[self.slug])
+
+
+class RoomMember(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    added = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="unique_room_member")]
+
+    def __str__(self):
+        return f"{self.user} in {self.room}"
+
+
+class Invite(models.Model):
+    """A link a room's owner hands to people without an account: they join as guests of that room only."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invites")
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def is_usable(self, now=None):
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def get_absolute_url(self):
+        return reverse("invite", args=[self.token])
+
+
+def hash_api_key(raw_key):
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    """A key a service sends in `Authorization: Api-Key <key>`; only its hash is stored."""
+
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, editable=False, db_index=True)
+    hashed_key = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def create_key(cls, name, created_by=None):
+        """Create a key and return (ApiKey, raw key); the raw key is never stored and shown only this once."""
+        raw_key = "cfk_" + secrets.token_urlsafe(32)
+        api_key = cls.objects.create(
+            name=name, prefix=raw_key[:12], hashed_key=hash_api_key(raw_key), created_by=created_by
+        )
+        return api_key, raw_key
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

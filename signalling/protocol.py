@@ -1,0 +1,233 @@
+"""The signalling protocol's pure core: decode frames, validate messages, build replies.
+
+No Django or Channels here; docs/protocol.md is the contract this module implements.
+"""
+
+import json
+from dataclasses import dataclass
+
+SUPPORTED_VERSIONS = (1,)
+
+CLOSE_CODES = {
+    "normal": 1000,
+    "protocol-error": 4000,
+    "join-timeout": 4001,
+    "forbidden": 4003,
+    "room-not-found": 4004,
+    "room-full": 4005,
+    "room-locked": 4006,
+    "version-unsupported": 4007,
+    "message-too-large": 4008,
+    "token-invalid": 4100,
+    "token-expired": 4101,
+    "token-not-yet-valid": 4102,
+    "token-bad-signature": 4103,
+    "token-bad-algorithm": 4104,
+    "token-wrong-audience": 4105,
+    "token-wrong-room": 4106,
+    "token-missing-claim": 4107,
+    "token-wrong-issuer": 4108,
+}
+
+
+class ProtocolError(Exception):
+    """The peer broke the protocol or was refused: answer with a fatal error and close with `close_code`."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def close_code(self):
+        return CLOSE_CODES[self.code]
+
+
+class UserError(Exception):
+    """The message cannot be carried out, but the connection lives on."""
+
+    def __init__(self, code, message, in_reply_to=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.in_reply_to = in_reply_to
+
+
+@dataclass(frozen=True)
+class Message:
+    type: str
+    fields: dict
+
+    def __getitem__(self, name):
+        return self.fields[name]
+
+
+# Field checks: each returns the cleaned value or raises ValueError with what is wrong.
+def _string(max_length):
+    def check(value):
+        if not isinstance(value, str):
+            raise ValueError("must be a string")
+        if len(value) > max_length:
+            raise ValueError(f"must be at most {max_length} characters")
+        return value
+
+    return check
+
+
+def _nullable(check):
+    def nullable_check(value):
+        return None if value is None else check(value)
+
+    return nullable_check
+
+
+def _non_negative_int(value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 65535:
+        raise ValueError("must be a non-negative integer")
+    return value
+
+
+def _versions(value):
+    if not isinstance(value, list) or not value or len(value) > 16:
+        raise ValueError("must be a non-empty list of integers")
+    if any(isinstance(item, bool) or not isinstance(item, int) for item in value):
+        raise ValueError("must be a non-empty list of integers")
+    return value
+
+
+def _object(shape):
+    """Check a nested object against {name: (check, required)}."""
+
+    def check(value):
+        if not isinstance(value, dict):
+            raise ValueError("must be an object")
+        return _check_fields(value, shape)
+
+    return check
+
+
+def _description(expected_type):
+    shape = {"type": (_string(16), True), "sdp": (_string(60000), True)}
+
+    def check(value):
+        description = _object(shape)(value)
+        if description["type"] != expected_type:
+            raise ValueError(f"type must be {expected_type!r}")
+        return description
+
+    return check
+
+
+_peer_id = _string(32)
+_candidate = _nullable(
+    _object(
+        {
+            "candidate": (_string(1024), True),
+            "sdp_mid": (_nullable(_string(64)), False),
+            "sdp_mline_index": (_nullable(_non_negative_int), False),
+        }
+    )
+)
+
+# What each client message may hold: {type: {field: (check, required)}}, and whether it needs a joined socket.
+CLIENT_MESSAGES = {
+    "join": ({"token": (_string(8192), True), "versions": (_versions, True)}, False),
+    "offer": ({"to": (_peer_id, True), "description": (_description("offer"), True)}, True),
+    "answer": ({"to": (_peer_id, True), "description": (_description("answer"), True)}, True),
+    "candidate": ({"to": (_peer_id, True), "candidate": (_candidate, True)}, True),
+    "leave": ({}, True),
+    "ping": ({}, False),
+}
+RELAYED_TYPES = frozenset({"offer", "answer", "candidate"})
+
+
+def _check_fields(data, shape):
+    cleaned = {}
+    for name, (check, required) in shape.items():
+        if name not in data:
+            if required:
+                raise ValueError(f"{name!r} is required")
+            cleaned[name] = None
+            continue
+        try:
+            cleaned[name] = check(data[name])
+        except ValueError as error:
+            raise ValueError(f"{name!r} {error}") from None
+    return cleaned
+
+
+def _reject_duplicate_keys(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"duplicate key {key!r}")
+        obj[key] = value
+    return obj
+
+
+def decode_frame(text, max_bytes):
+    """Return the JSON object in a text frame, or raise ProtocolError."""
+    if not isinstance(text, str):
+        raise ProtocolError("protocol-error", "Frames must be UTF-8 text holding a JSON object.")
+    # len(text) <= bytes <= 4 * len(text): encode only when the cheap bounds cannot decide.
+    if len(text) > max_bytes or (len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes):
+        raise ProtocolError("message-too-large", f"Frames must be at most {max_bytes} bytes.")
+    try:
+        data = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+    except (ValueError, RecursionError) as error:
+        raise ProtocolError("protocol-error", f"The frame is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("protocol-error", "A frame must hold a JSON object.")
+    if not isinstance(data.get("type"), str):
+        raise ProtocolError("protocol-error", "A message needs a string 'type'.")
+    return data
+
+
+def parse_client_message(data, joined):
+    """Return the validated Message for a decoded frame, or raise UserError / ProtocolError."""
+    message_type = data["type"]
+    if message_type not in CLIENT_MESSAGES:
+        if not joined:
+            raise ProtocolError("protocol-error", "The first message must be 'join'.")
+        raise UserError("unknown-type", f"Unknown message type {message_type[:40]!r}.", in_reply_to=message_type[:40])
+    shape, needs_join = CLIENT_MESSAGES[message_type]
+    if needs_join and not joined:
+        raise ProtocolError("protocol-error", "The first message must be 'join'.")
+    if message_type == "join" and joined:
+        raise UserError("already-joined", "This socket has joined already.", in_reply_to="join")
+    try:
+        fields = _check_fields(data, shape)
+    except ValueError as error:
+        if message_type == "join":
+            raise ProtocolError("protocol-error", f"Bad join: {error}.") from None
+        raise UserError("bad-message", f"Bad {message_type}: {error}.", in_reply_to=message_type) from None
+    return Message(message_type, fields)
+
+
+def choose_version(offered):
+    """Return the highest protocol version both sides speak, or raise ProtocolError."""
+    common = set(offered) & set(SUPPORTED_VERSIONS)
+    if not common:
+        supported = ", ".join(map(str, SUPPORTED_VERSIONS))
+        raise ProtocolError("version-unsupported", f"This server speaks protocol versions {supported}.")
+    return max(common)
+
+
+def relayed(message, sender_peer_id):
+    """Return what the addressee of a relayed message receives: the payload, `from` set by the server."""
+    payload = {"type": message.type, "from": sender_peer_id}
+    for name, value in message.fields.items():
+        if name != "to":
+            payload[name] = value
+    return payload
+
+
+def error_message(code, message, fatal=False, in_reply_to=None):
+    payload = {"type": "error", "code": code, "message": message, "fatal": fatal}
+    if in_reply_to is not None:
+        payload["in_reply_to"] = in_reply_to
+    return payload
+
+
+def encode(payload):
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
