@@ -150,6 +150,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing one before collectstatic
+except OSError:
+    pass
 # Static files are served by WhiteNoise with or without DEBUG; finders let it serve without collectstatic too.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -164,9 +168,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 ROOM_TOKEN_SECRET = env_str("ROOM_TOKEN_SECRET", "")
 if not ROOM_TOKEN_SECRET:
     if SECRET_KEY == DEV_SECRET_KEY or DEBUG:
-        ROOM_TOKEN_SECRET = "confer-dev-room-token-secret"
+        ROOM_TOKEN_SECRET = "confer-dev-room-token-secret-not-for-production"
     else:
         raise ImproperlyConfigured("ROOM_TOKEN_SECRET is not set (scripts/run makes one for you).")
+if len(ROOM_TOKEN_SECRET.encode()) < 32 and not DEBUG:
+    raise ImproperlyConfigured("ROOM_TOKEN_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash).")
 ROOM_TOKEN_ISSUER = env_str("ROOM_TOKEN_ISSUER", "confer")
 ROOM_TOKEN_AUDIENCE = env_str("ROOM_TOKEN_AUDIENCE", "confer-signalling")
 ROOM_TOKEN_LIFETIME = timedelta(seconds=env_int("ROOM_TOKEN_LIFETIME", 600, minimum=10, maximum=86400))

@@ -46,3 +46,33 @@ def issue_token_for_user(user, room):
     if not access.can_enter(user, room):
         raise NotAllowed("You are not a member of this room.")
     return issue_token(identity=f"user:{user.pk}", name=user.name, room=room, role=access.role_for(user, room))
+
+
+def update_room(room, **changes):
+    """Change a room's name, access, max_participants or lock; return the room."""
+    allowed = {"name", "access", "max_participants", "is_locked"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+    for field, value in changes.items():
+        setattr(room, field, value)
+    room.full_clean()
+    room.save(update_fields=list(changes) or None)
+    return room
+
+
+def add_member(room, user):
+    """Let a user into a members-only room."""
+    from meetings.models import RoomMember
+
+    RoomMember.objects.get_or_create(room=room, user=user)
+
+
+def remove_member(room, user):
+    from meetings.models import RoomMember
+
+    RoomMember.objects.filter(room=room, user=user).delete()
+
+
+def delete_room(room):
+    room.delete()

@@ -100,6 +100,8 @@ def verify_room_token(token, *, secret, issuer, audience, room, leeway=5):
         raise TokenError("token-wrong-issuer", "The token was issued by another service.") from None
     except jwt.MissingRequiredClaimError as error:
         raise TokenError("token-missing-claim", f"The token has no {error.claim!r} claim.") from None
+    except jwt.DecodeError:
+        raise TokenError("token-invalid", "The token cannot be decoded.") from None
     except jwt.InvalidAlgorithmError:
         raise TokenError("token-bad-algorithm", f"Tokens must be signed with {ALGORITHM}.") from None
     except jwt.InvalidTokenError as error:

@@ -1,0 +1,212 @@
+"""Real servers for tests: redis-server and daphne as subprocesses, on free loopback ports, stopped by PID.
+
+They run the way a person runs them, so a test through them exercises what a deployment does.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+LOOPBACK = "127.0.0.1"
+
+
+def free_port():
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, timeout=20, process=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process {process.args[0]} exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on {LOOPBACK}:{port} within {timeout}s")
+
+
+def stop_process(process, timeout=10):
+    """Stop a process we started: SIGTERM, then SIGKILL if it does not go."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port, with nothing saved to disk."""
+
+    def __init__(self, workdir):
+        self.workdir = Path(workdir)
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://{LOOPBACK}:{self.port}/0"
+
+    def start(self):
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.log = open(self.workdir / f"redis-{self.port}.log", "ab")
+        self.process = subprocess.Popen(
+            [binary, "--bind", LOOPBACK, "--port", str(self.port), "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir), "--protected-mode", "yes"],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def stop(self):
+        if self.process is not None:
+            stop_process(self.process)
+            self.log.close()
+
+    def kill(self):
+        """Kill it as a crash would."""
+        self.process.kill()
+        self.process.wait()
+
+
+class Deployment:
+    """One Confer deployment: a var dir with its SQLite database, shared by the daphne workers it starts."""
+
+    def __init__(self, workdir, redis_url=None, extra_env=None):
+        self.workdir = Path(workdir)
+        self.redis_url = redis_url
+        self.extra_env = dict(extra_env or {})
+        self.workers = []
+
+    @property
+    def env(self):
+        env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
+        env.update(
+            {
+                "SECRET_KEY": "confer-test-deployment-secret",
+                "ROOM_TOKEN_SECRET": "confer-test-room-token-secret-0123456789abcdef",
+                "CONFER_VAR_DIR": str(self.workdir / "var"),
+                "PYTHONUNBUFFERED": "1",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        env.update(self.extra_env)
+        return env
+
+    def manage(self, *args, input_text=None):
+        """Run a management command against this deployment's database and return its output."""
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=REPO, env=self.env, input=input_text,
+            capture_output=True, text=True, timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def setup(self):
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.manage("migrate", "--noinput")
+        return self
+
+    def run_python(self, code):
+        """Run Django code in this deployment (users, rooms); the last printed line is parsed as JSON."""
+        output = self.manage("shell", "-c", code)
+        lines = [line for line in output.splitlines() if line.strip()]
+        return json.loads(lines[-1]) if lines else None
+
+    def create_user(self, username, password, display_name=""):
+        return self.run_python(
+            "import json\nfrom accounts.models import User\n"
+            f"u = User.objects.create_user({username!r}, {username + '@example.org'!r}, {password!r}, "
+            f"display_name={display_name!r})\nprint(json.dumps(u.pk))"
+        )
+
+    def create_room(self, owner_username, name, access="link", members=(), max_participants=8):
+        return self.run_python(
+            "import json\nfrom accounts.models import User\nfrom meetings import actions\n"
+            f"room = actions.create_room(User.objects.get(username={owner_username!r}), {name!r}, {access!r}, "
+            f"{max_participants!r})\n"
+            f"for m in {list(members)!r}:\n    actions.add_member(room, User.objects.get(username=m))\n"
+            "print(json.dumps(room.slug))"
+        )
+
+    def start_worker(self, **kwargs):
+        worker = DaphneWorker(self, **kwargs).start()
+        self.workers.append(worker)
+        return worker
+
+    def stop(self):
+        for worker in self.workers:
+            worker.stop()
+
+
+class DaphneWorker:
+    """One daphne process serving the deployment, as `scripts/run` starts it."""
+
+    def __init__(self, deployment, port=None):
+        self.deployment = deployment
+        self.port = port or free_port()
+        self.process = None
+
+    @property
+    def base_url(self):
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def ws_url(self):
+        return f"ws://{LOOPBACK}:{self.port}"
+
+    def start(self):
+        log_path = self.deployment.workdir / f"daphne-{self.port}.log"
+        self.log = open(log_path, "ab")
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "daphne", "-b", LOOPBACK, "-p", str(self.port),
+             "--websocket-max-message-size", "262144", "config.asgi:application"],
+            cwd=REPO, env=self.deployment.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, timeout=30, process=self.process)
+        self.wait_healthy()
+        return self
+
+    def wait_healthy(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.base_url + "/healthz", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"daphne on port {self.port} never became healthy")
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.process is not None:
+            stop_process(self.process)
+            self.log.close()
+
+    def kill(self):
+        """SIGKILL, as a crash would."""
+        self.process.kill()
+        self.process.wait()

@@ -1,0 +1,131 @@
+"""The pure core: every frame is either a valid message, a user error or a protocol error, as documented."""
+
+import json
+
+import pytest
+
+from signalling import protocol
+from signalling.protocol import ProtocolError, UserError
+
+LIMIT = 65536
+OFFER = {"type": "offer", "sdp": "v=0\r\n"}
+CANDIDATE = {"candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host", "sdp_mid": "0", "sdp_mline_index": 0}
+
+VALID = [
+    ({"type": "join", "token": "a.b.c", "versions": [1]}, False),
+    ({"type": "ping"}, False),
+    ({"type": "ping"}, True),
+    ({"type": "offer", "to": "p_1", "description": OFFER}, True),
+    ({"type": "answer", "to": "p_1", "description": {"type": "answer", "sdp": "v=0\r\n"}}, True),
+    ({"type": "candidate", "to": "p_1", "candidate": CANDIDATE}, True),
+    ({"type": "candidate", "to": "p_1", "candidate": None}, True),
+    ({"type": "candidate", "to": "p_1", "candidate": {"candidate": ""}}, True),
+    ({"type": "leave"}, True),
+    ({"type": "offer", "to": "p_1", "description": OFFER, "extra": "ignored"}, True),
+]
+
+
+@pytest.mark.parametrize("data, joined", VALID)
+def test_it_accepts_each_documented_message(data, joined):
+    message = protocol.parse_client_message(protocol.decode_frame(json.dumps(data), LIMIT), joined=joined)
+    assert message.type == data["type"]
+    assert "extra" not in message.fields
+
+
+PROTOCOL_ERRORS = [
+    ("not json", "protocol-error"),
+    ("[1, 2]", "protocol-error"),
+    ('"join"', "protocol-error"),
+    ("{}", "protocol-error"),
+    ('{"type": 7}', "protocol-error"),
+    ('{"type": "ping", "type": "join"}', "protocol-error"),
+    ("[" * 100000 + "]" * 100000, "message-too-large"),
+    ('{"type": "ping", "pad": "' + "x" * LIMIT + '"}', "message-too-large"),
+    ('{"type": "ping", "pad": "' + "€" * (LIMIT // 3) + '"}', "message-too-large"),
+    ('{"a":' * 5000 + "1" + "}" * 5000, "protocol-error"),
+]
+
+
+@pytest.mark.parametrize("text, code", PROTOCOL_ERRORS)
+def test_it_refuses_frames_that_are_not_one_json_object_with_a_type(text, code):
+    with pytest.raises(ProtocolError) as caught:
+        protocol.decode_frame(text, LIMIT)
+    assert caught.value.code == code
+    assert caught.value.close_code == protocol.CLOSE_CODES[code]
+
+
+def test_it_refuses_a_binary_frame():
+    with pytest.raises(ProtocolError):
+        protocol.decode_frame(b'{"type": "ping"}', LIMIT)
+
+
+BEFORE_JOIN = [
+    {"type": "offer", "to": "p_1", "description": OFFER},
+    {"type": "leave"},
+    {"type": "chat", "text": "hi"},
+    {"type": "join", "token": 5, "versions": [1]},
+    {"type": "join", "token": "a.b.c"},
+    {"type": "join", "token": "a.b.c", "versions": []},
+    {"type": "join", "token": "a.b.c", "versions": [True]},
+    {"type": "join", "token": "a.b.c", "versions": "1"},
+]
+
+
+@pytest.mark.parametrize("data", BEFORE_JOIN)
+def test_before_joining_only_a_well_formed_join_is_allowed(data):
+    with pytest.raises(ProtocolError) as caught:
+        protocol.parse_client_message(data, joined=False)
+    assert caught.value.code == "protocol-error"
+
+
+USER_ERRORS = [
+    ({"type": "dance"}, "unknown-type"),
+    ({"type": "join", "token": "a.b.c", "versions": [1]}, "already-joined"),
+    ({"type": "offer", "description": OFFER}, "bad-message"),
+    ({"type": "offer", "to": 5, "description": OFFER}, "bad-message"),
+    ({"type": "offer", "to": "p_" + "x" * 40, "description": OFFER}, "bad-message"),
+    ({"type": "offer", "to": "p_1", "description": {"type": "answer", "sdp": "v=0"}}, "bad-message"),
+    ({"type": "offer", "to": "p_1", "description": {"type": "offer"}}, "bad-message"),
+    ({"type": "offer", "to": "p_1", "description": "v=0"}, "bad-message"),
+    ({"type": "answer", "to": "p_1", "description": OFFER}, "bad-message"),
+    ({"type": "candidate", "to": "p_1"}, "bad-message"),
+    ({"type": "candidate", "to": "p_1", "candidate": "candidate:1"}, "bad-message"),
+    ({"type": "candidate", "to": "p_1", "candidate": {"candidate": 1}}, "bad-message"),
+    ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mline_index": -1}}, "bad-message"),
+    ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mline_index": True}}, "bad-message"),
+    ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mid": 0}}, "bad-message"),
+]
+
+
+@pytest.mark.parametrize("data, code", USER_ERRORS)
+def test_after_joining_a_bad_message_is_a_user_error_that_keeps_the_socket(data, code):
+    with pytest.raises(UserError) as caught:
+        protocol.parse_client_message(data, joined=True)
+    assert caught.value.code == code
+
+
+def test_the_relayed_message_names_the_server_chosen_sender_and_drops_the_address():
+    message = protocol.parse_client_message(
+        {"type": "offer", "to": "p_bob", "from": "p_mallory", "description": OFFER}, joined=True
+    )
+    assert protocol.relayed(message, "p_alice") == {"type": "offer", "from": "p_alice", "description": OFFER}
+
+
+@pytest.mark.parametrize(
+    "offered, chosen", [([1], 1), ([1, 2, 9], 1), ([9, 1], 1)]
+)
+def test_it_picks_the_highest_common_version(offered, chosen):
+    assert protocol.choose_version(offered) == chosen
+
+
+def test_it_refuses_when_no_version_is_common():
+    with pytest.raises(ProtocolError) as caught:
+        protocol.choose_version([2, 3])
+    assert caught.value.close_code == 4007
+
+
+def test_every_close_code_in_the_core_is_documented():
+    with open("docs/protocol.md", encoding="utf-8") as doc:
+        text = doc.read()
+    for name, code in protocol.CLOSE_CODES.items():
+        assert f"| {code} | {name} |" in text, f"{code} {name} is not in docs/protocol.md"
