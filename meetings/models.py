@@ -2,6 +2,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -38,6 +39,17 @@ class Room(models.Model):
         help_text=_("Every participant sends to every other (a mesh), so keep rooms small."),
     )
     is_locked = models.BooleanField(_("locked"), default=False, help_text=_("Nobody new can join a locked room."))
+    requires_approval = models.BooleanField(
+        _("lobby"), default=False, help_text=_("Newcomers wait in a lobby until a host or moderator admits them.")
+    )
+    password_hash = models.CharField(_("room password"), max_length=128, blank=True, editable=False)
+    ice_transport_policy = models.CharField(
+        _("ICE transport policy"),
+        max_length=8,
+        blank=True,
+        choices=[("", _("Deployment default")), ("all", _("Any route")), ("relay", _("Relay (TURN) only"))],
+        help_text=_("'Relay only' hides participants' addresses from each other and works where only TURN gets through."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="RoomMember", related_name="member_rooms", blank=True
     )
@@ -50,6 +62,19 @@ class Room(models.Model):
 
     def get_absolute_url(self):
         return reverse("room", args=[self.slug])
+
+    def set_password(self, raw_password):
+        """Set or (with an empty value) clear the room password; only its hash is kept."""
+        self.password_hash = make_password(raw_password) if raw_password else ""
+
+    def check_password(self, raw_password):
+        return not self.password_hash or (
+            isinstance(raw_password, str) and check_password(raw_password, self.password_hash)
+        )
+
+    @property
+    def has_password(self):
+        return bool(self.password_hash)
 
 
 class RoomMember(models.Model):
@@ -73,6 +98,9 @@ class Invite(models.Model):
     created = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Invite to {self.room} ({self.token[:6]}…)"
 
     def is_usable(self, now=None):
         now = now or timezone.now()
@@ -105,11 +133,17 @@ class ApiKey(models.Model):
     @classmethod
     def create_key(cls, name, created_by=None):
         """Create a key and return (ApiKey, raw key); the raw key is never stored and shown only this once."""
-        raw_key = "cfk_" + secrets.token_urlsafe(32)
-        api_key = cls.objects.create(
-            name=name, prefix=raw_key[:12], hashed_key=hash_api_key(raw_key), created_by=created_by
-        )
+        api_key = cls(name=name, created_by=created_by)
+        raw_key = api_key.assign_new_key()
+        api_key.save()
         return api_key, raw_key
+
+    def assign_new_key(self):
+        """Give this unsaved key a fresh secret and return it; only its prefix and hash are kept."""
+        raw_key = "cfk_" + secrets.token_urlsafe(32)
+        self.prefix = raw_key[:12]
+        self.hashed_key = hash_api_key(raw_key)
+        return raw_key
 
     @property
     def is_active(self):
