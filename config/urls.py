@@ -10,5 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/", include("meetings.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("check/", include("signalling.urls")),
+    path("", include("meetings.invite_urls")),
     path("", include("meetings.urls")),
 ]

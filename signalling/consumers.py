@@ -9,7 +9,7 @@ from django.conf import settings
 
 from meetings.tokens import TokenError, verify_room_token
 from signalling import liveness, protocol, roster
-from signalling.ice import ice_servers_for, ice_transport_policy_for
+from signalling.ice import ice_configuration
 from signalling.protocol import ProtocolError, UserError
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         admission = await database_sync_to_async(roster.admit)(self.slug, claims, self.channel_name)
         self.join_deadline.cancel()
         self.claims = claims
+        self.room = admission.room
         self.room_id = admission.room.pk
         self.peer_id = admission.participant.peer_id
         self.me = roster.describe(admission.participant)
@@ -97,8 +98,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 },
                 "you": {**self.me, "permissions": list(claims.permissions)},
                 "roster": [roster.describe(p) for p in admission.others if p.role not in roster.HIDDEN_ROLES],
-                "ice_servers": ice_servers_for(claims),
-                "ice_transport_policy": ice_transport_policy_for(room),
+                **ice_configuration(claims, room),
             }
         )
 
@@ -119,6 +119,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def on_ping(self, message):
         await self.send_payload({"type": "pong"})
 
+    async def on_ice_servers(self, message):
+        await self.send_payload({"type": "ice-servers", **ice_configuration(self.claims, self.room)})
+
     handlers = {
         "join": on_join,
         "offer": on_relay,
@@ -126,6 +129,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "candidate": on_relay,
         "leave": on_leave,
         "ping": on_ping,
+        "ice-servers": on_ice_servers,
     }
 
     # Events from the channel layer.

@@ -137,6 +137,7 @@ CLIENT_MESSAGES = {
     "candidate": ({"to": (_peer_id, True), "candidate": (_candidate, True)}, True),
     "leave": ({}, True),
     "ping": ({}, False),
+    "ice-servers": ({}, True),
 }
 RELAYED_TYPES = frozenset({"offer", "answer", "candidate"})
 
