@@ -18,4 +18,11 @@ class SignupForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Display name"), max_length=64, required=False)
+    """What a signed-in person may change about themselves."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=64,
+        required=False,
+        help_text=_("What others see in a meeting. Leave it empty to use your username."),
+    )

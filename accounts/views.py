@@ -8,6 +8,7 @@ from accounts.forms import ProfileForm
 
 @login_required
 def profile(request):
+    """Let a signed-in person change the name others see in meetings."""
     form = ProfileForm(request.POST or None, initial={"display_name": request.user.display_name})
     if request.method == "POST" and form.is_valid():
         request.user.display_name = form.cleaned_data["display_name"].strip()

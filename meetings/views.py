@@ -1,16 +1,49 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from meetings import access, actions
-from meetings.forms import RoomForm
+from meetings.forms import AddMemberForm, JoinForm, RoomForm
 from meetings.models import Room
+
+RECENT_ROOMS_ON_HOME = 6
+
+
+def rooms_for(user):
+    """Return the rooms a user owns or is a member of, newest first."""
+    return (
+        Room.objects.filter(Q(owner=user) | Q(memberships__user=user))
+        .select_related("owner")
+        .distinct()
+        .order_by("-created")
+    )
+
+
+def refuse(request, room, reason):
+    """Answer 403 with a page saying why and whose room it is; reason is "enter" or "manage"."""
+    return render(request, "meetings/no_access.html", {"room": room, "reason": reason}, status=403)
 
 
 def home(request):
     rooms = []
     if request.user.is_authenticated:
-        rooms = Room.objects.filter(owner=request.user)[:5]
-    return render(request, "meetings/home.html", {"rooms": rooms})
+        rooms = rooms_for(request.user)[:RECENT_ROOMS_ON_HOME]
+    return render(request, "meetings/home.html", {"rooms": rooms, "join_form": JoinForm()})
+
+
+def join_room(request):
+    """Go to the room named by a pasted link or a typed code."""
+    form = JoinForm(request.GET or None)
+    if form.is_valid():
+        return redirect("room", slug=form.cleaned_data["code"])
+    rooms = rooms_for(request.user)[:RECENT_ROOMS_ON_HOME] if request.user.is_authenticated else []
+    return render(request, "meetings/home.html", {"rooms": rooms, "join_form": form})
 
 
 @login_required
@@ -20,20 +53,102 @@ def create_room(request):
         room = actions.create_room(
             request.user, form.cleaned_data["name"], form.cleaned_data["access"], form.cleaned_data["max_participants"]
         )
+        messages.success(request, _("Your room is ready. Share its link with the people you want to meet."))
         return redirect(room)
     return render(request, "meetings/create_room.html", {"form": form})
 
 
 @login_required
 def my_rooms(request):
-    owned = Room.objects.filter(owner=request.user)
-    member = Room.objects.filter(memberships__user=request.user)
+    owned = Room.objects.filter(owner=request.user).annotate(member_count=Count("memberships"))
+    member = Room.objects.filter(memberships__user=request.user).exclude(owner=request.user).select_related("owner")
     return render(request, "meetings/my_rooms.html", {"owned": owned, "member": member})
 
 
 @login_required
 def room(request, slug):
-    room = get_object_or_404(Room, slug=slug)
+    room = get_object_or_404(Room.objects.select_related("owner"), slug=slug)
     if not access.can_enter(request.user, room):
-        return render(request, "meetings/no_access.html", {"room": room}, status=403)
-    return render(request, "meetings/room.html", {"room": room})
+        return refuse(request, room, "enter")
+    return render(request, "meetings/room.html", {"room": room, "can_manage": access.can_manage(request.user, room)})
+
+
+def manager_only(view):
+    """Look the room up by slug and let only those who may manage it through; others get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, slug, **kwargs):
+        room = get_object_or_404(Room.objects.select_related("owner"), slug=slug)
+        if not access.can_manage(request.user, room):
+            return refuse(request, room, "manage")
+        return view(request, room, **kwargs)
+
+    return wrapper
+
+
+def render_settings(request, room, room_form=None, member_form=None, status=200):
+    context = {
+        "room": room,
+        "room_form": room_form or RoomForm(instance=room),
+        "member_form": member_form or AddMemberForm(room=room),
+        "memberships": room.memberships.select_related("user").order_by("user__username"),
+        "room_link": request.build_absolute_uri(room.get_absolute_url()),
+    }
+    return render(request, "meetings/room_settings.html", context, status=status)
+
+
+@manager_only
+def room_settings(request, room):
+    if request.method != "POST":
+        return render_settings(request, room)
+    # Bind to a copy so a rejected change does not show up in the page's heading.
+    room_form = RoomForm(request.POST, instance=Room.objects.get(pk=room.pk))
+    if not room_form.is_valid():
+        return render_settings(request, room, room_form=room_form)
+    actions.update_room(room, **room_form.cleaned_data)
+    messages.success(request, _("The room's settings were saved."))
+    return redirect("room_settings", slug=room.slug)
+
+
+@require_POST
+@manager_only
+def room_lock(request, room):
+    locked = request.POST.get("locked") == "1"
+    actions.set_locked(room, locked)
+    if locked:
+        messages.success(request, _("The room is locked: nobody new can join."))
+    else:
+        messages.success(request, _("The room is unlocked."))
+    return redirect("room_settings", slug=room.slug)
+
+
+@require_POST
+@manager_only
+def room_add_member(request, room):
+    member_form = AddMemberForm(request.POST, room=room)
+    if not member_form.is_valid():
+        return render_settings(request, room, member_form=member_form)
+    user = member_form.cleaned_data["who"]
+    actions.add_member(room, user)
+    messages.success(request, _("%(name)s is now a member of this room.") % {"name": user.name})
+    return redirect("room_settings", slug=room.slug)
+
+
+@require_POST
+@manager_only
+def room_remove_member(request, room, user_id):
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    actions.remove_member(room, user)
+    messages.success(request, _("%(name)s is no longer a member of this room.") % {"name": user.name})
+    return redirect("room_settings", slug=room.slug)
+
+
+@manager_only
+def room_delete(request, room):
+    if request.method == "POST":
+        name = room.name
+        actions.delete_room(room)
+        messages.success(request, _("The room “%(name)s” was deleted.") % {"name": name})
+        return redirect("my_rooms")
+    return render(request, "meetings/delete_room.html", {"room": room})

@@ -37,3 +37,9 @@ def redis_deployment(tmp_path_factory, redis_server):
     deployment = Deployment(tmp_path_factory.mktemp("deployment"), redis_url=redis_server.url).setup()
     yield deployment
     deployment.stop()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash test passwords cheaply: the real hasher costs most of a test's set-up time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
