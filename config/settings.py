@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "accounts",
@@ -182,22 +183,44 @@ SIGNALLING_JOIN_TIMEOUT = env_int("SIGNALLING_JOIN_TIMEOUT", 5, minimum=1)
 SIGNALLING_MAX_MESSAGE_BYTES = env_int("SIGNALLING_MAX_MESSAGE_BYTES", 65536, minimum=1024)
 SIGNALLING_HEARTBEAT_SECONDS = env_int("SIGNALLING_HEARTBEAT_SECONDS", 10, minimum=1)
 SIGNALLING_STALE_SECONDS = env_int("SIGNALLING_STALE_SECONDS", 30, minimum=2)
+SIGNALLING_CLIENT_TIMEOUT = env_int("SIGNALLING_CLIENT_TIMEOUT", 30, minimum=2)
+SIGNALLING_RESUME_GRACE = env_int("SIGNALLING_RESUME_GRACE", 30, minimum=0)
+SIGNALLING_RATE = env_int("SIGNALLING_RATE", 50, minimum=1)
+SIGNALLING_BURST = env_int("SIGNALLING_BURST", 200, minimum=1)
+SIGNALLING_FLOOD_LIMIT = env_int("SIGNALLING_FLOOD_LIMIT", 100, minimum=1)
+MEETING_EMPTY_TIMEOUT = env_int("MEETING_EMPTY_TIMEOUT", 120, minimum=0)
+CHAT_HISTORY = env_int("CHAT_HISTORY", 50, minimum=0, maximum=1000)
+CHAT_MAX_LENGTH = env_int("CHAT_MAX_LENGTH", 2000, minimum=1, maximum=20000)
 ROOM_DEFAULT_MAX_PARTICIPANTS = env_int("ROOM_DEFAULT_MAX_PARTICIPANTS", 8, minimum=2, maximum=100)
 
 # ICE servers handed to browsers. Nothing public is contacted unless configured here.
 STUN_URLS = env_list("STUN_URLS", [])
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # An explicit API key wins over a session cookie; without either, the answer is 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "meetings.authentication.ApiKeyAuthentication",
+        "meetings.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "meetings.exceptions.exception_handler",
+    # Counted in Django's cache: per process with the default LocMemCache (docs/api.md, "Throttling").
     "DEFAULT_THROTTLE_RATES": {"tokens": env_str("TOKEN_THROTTLE_RATE", "60/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Confer API",
-    "DESCRIPTION": "Rooms and short-lived room tokens for Confer video meetings.",
+    "DESCRIPTION": "Rooms and short-lived room tokens for Confer video meetings. See docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from drf-spectacular-sidecar, not a CDN, so /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
@@ -208,3 +231,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# --- NAT traversal: STUN/TURN servers and the ICE transport policy (docs/turn.md, docs/configuration.md "ICE") ---
+# TURN credentials are made per participant from TURN_SECRET (coturn's use-auth-secret); the secret never leaves the server.
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_SECRET = env_str("TURN_SECRET", "")
+TURN_CREDENTIAL_LIFETIME = env_int("TURN_CREDENTIAL_LIFETIME", 4 * 3600, minimum=300, maximum=7 * 86400)
+ICE_TRANSPORT_POLICY = env_choice("ICE_TRANSPORT_POLICY", "all", ["all", "relay"])
+for _url in STUN_URLS:
+    if not _url.startswith(("stun:", "stuns:")):
+        raise ImproperlyConfigured(f"STUN_URLS: {_url!r} is not a stun: or stuns: URL")
+for _url in TURN_URLS:
+    if not _url.startswith(("turn:", "turns:")):
+        raise ImproperlyConfigured(f"TURN_URLS: {_url!r} is not a turn: or turns: URL")
+if TURN_URLS and not TURN_SECRET:
+    raise ImproperlyConfigured("TURN_URLS is set but TURN_SECRET is not: set it to coturn's static-auth-secret.")
+if ICE_TRANSPORT_POLICY == "relay" and not TURN_URLS:
+    raise ImproperlyConfigured("ICE_TRANSPORT_POLICY=relay needs TURN_URLS: with no relay, no call could connect.")
+# --- end of NAT traversal ---

@@ -21,10 +21,35 @@ def create_room(owner, name, access_rule=Room.Access.LINK, max_participants=None
 
 
 def set_locked(room, locked):
-    """Lock or unlock a room; nobody new can join a locked room."""
+    """Lock or unlock a room; nobody new can join a locked room. A live meeting is told."""
     Room.objects.filter(pk=room.pk).update(is_locked=locked)
     room.is_locked = locked
+    tell_live_meeting(room)
     return room
+
+
+def tell_live_meeting(room):
+    """Send the room's current rules to the people in its live meeting, if there is one."""
+    from signalling import moderation
+    from signalling.publish import publish
+
+    publish(moderation.room_updated(room.pk), room.slug)
+
+
+def end_meeting(room, by):
+    """End the room's live meeting for everyone in it."""
+    from signalling import moderation
+    from signalling.publish import publish
+
+    publish(moderation.end_meeting(room.pk, by), room.slug)
+
+
+def remove_participant(room, peer_id, by):
+    """Remove someone from the room's live meeting; they cannot come back to it."""
+    from signalling import moderation
+    from signalling.publish import publish
+
+    publish(moderation.remove(room.pk, peer_id, by), room.slug)
 
 
 def issue_token(*, identity, name, room, role):
@@ -58,6 +83,7 @@ def update_room(room, **changes):
         setattr(room, field, value)
     room.full_clean()
     room.save(update_fields=list(changes) or None)
+    tell_live_meeting(room)
     return room
 
 

@@ -27,6 +27,15 @@ CLOSE_CODES = {
     "token-wrong-room": 4106,
     "token-missing-claim": 4107,
     "token-wrong-issuer": 4108,
+    "flooding": 4009,
+    "denied": 4010,
+    "replaced": 4011,
+    "removed": 4012,
+    "meeting-ended": 4013,
+    "password-required": 4014,
+    "bad-password": 4015,
+    "liveness-timeout": 4016,
+    "internal-error": 1011,
 }
 
 
@@ -129,17 +138,67 @@ _candidate = _nullable(
     )
 )
 
+def _boolean(value):
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _one_of(*choices):
+    def check(value):
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def _chat_text(value):
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+_resume = _nullable(_object({"peer_id": (_peer_id, True), "secret": (_string(64), True)}))
+_media_kind = _one_of("audio", "video", "screen")
+
 # What each client message may hold: {type: {field: (check, required)}}, and whether it needs a joined socket.
 CLIENT_MESSAGES = {
-    "join": ({"token": (_string(8192), True), "versions": (_versions, True)}, False),
+    "join": (
+        {
+            "token": (_string(8192), True),
+            "versions": (_versions, True),
+            "password": (_nullable(_string(128)), False),
+            "resume": (_resume, False),
+            "state": (_nullable(_object({name: (_boolean, False) for name in ("audio", "video", "screen", "hand")})), False),
+        },
+        False,
+    ),
     "offer": ({"to": (_peer_id, True), "description": (_description("offer"), True)}, True),
     "answer": ({"to": (_peer_id, True), "description": (_description("answer"), True)}, True),
     "candidate": ({"to": (_peer_id, True), "candidate": (_candidate, True)}, True),
+    "restart-ice": ({"to": (_peer_id, True)}, True),
     "leave": ({}, True),
     "ping": ({}, False),
     "ice-servers": ({}, True),
+    "resync": ({}, True),
+    "state": ({name: (_boolean, False) for name in ("audio", "video", "screen", "hand")}, True),
+    "chat": ({"text": (_chat_text, True), "to": (_nullable(_peer_id), False)}, True),
+    # Moderation: needs the `moderate` permission.
+    "remove": ({"peer_id": (_peer_id, True)}, True),
+    "mute": ({"peer_id": (_peer_id, True), "kind": (_media_kind, True)}, True),
+    "ask-unmute": ({"peer_id": (_peer_id, True), "kind": (_media_kind, True)}, True),
+    "lock": ({}, True),
+    "unlock": ({}, True),
+    "end-meeting": ({}, True),
+    "set-role": ({"peer_id": (_peer_id, True), "role": (_one_of("moderator", "participant"), True)}, True),
+    "admit": ({"peer_id": (_peer_id, True)}, True),
+    "deny": ({"peer_id": (_peer_id, True)}, True),
 }
-RELAYED_TYPES = frozenset({"offer", "answer", "candidate"})
+RELAYED_TYPES = frozenset({"offer", "answer", "candidate", "restart-ice"})
+MODERATION_TYPES = frozenset({"remove", "mute", "ask-unmute", "lock", "unlock", "end-meeting", "set-role", "admit", "deny"})
+# What a participant waiting in the lobby may send.
+LOBBY_TYPES = frozenset({"leave", "ping"})
 
 
 def _check_fields(data, shape):
@@ -212,6 +271,28 @@ def choose_version(offered):
         supported = ", ".join(map(str, SUPPORTED_VERSIONS))
         raise ProtocolError("version-unsupported", f"This server speaks protocol versions {supported}.")
     return max(common)
+
+
+def sdp_sends_media(sdp):
+    """Return whether a session description sends audio or video (what the `publish` permission allows)."""
+    sending = False
+    section = None
+    direction = None
+    port_open = False
+
+    def section_sends():
+        return section in ("audio", "video") and port_open and direction in ("sendrecv", "sendonly")
+
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            sending = sending or section_sends()
+            parts = line[2:].split()
+            section = parts[0] if parts else None
+            port_open = len(parts) > 1 and parts[1] != "0"
+            direction = "sendrecv"  # RFC 4566: the default when a section names none
+        elif section is not None and line.strip() in ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"):
+            direction = line.strip()[2:]
+    return sending or section_sends()
 
 
 def relayed(message, sender_peer_id):

@@ -1,7 +1,13 @@
-"""The room roster in the database, shared by every signalling worker. Sync functions; consumers wrap them."""
+"""The room roster in the database, shared by every signalling worker.
 
+Sync functions, wrapped by the consumer. Each change to a meeting runs in one transaction that holds the room's row
+lock and bumps the meeting's `seq`, and returns an Outbox: the room events and the notices to single peers that the
+caller must send once the transaction has committed.
+"""
+
+import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,28 +15,276 @@ from django.db import transaction
 from django.utils import timezone
 
 from meetings.models import Room
-from signalling.models import Participant
-from signalling.protocol import ProtocolError
+from signalling.models import ChatMessage, Meeting, Participant, Removal
+from signalling.protocol import ProtocolError, UserError
 
-# Roles that may enter a locked room, and that are not counted or shown as participants.
-ROLES_PAST_LOCK = frozenset({"host", "moderator", "recorder"})
+# Roles that skip the lock, the lobby and the room password; roles not shown or counted as participants.
+ROLES_PAST_GATES = frozenset({"host", "moderator", "recorder"})
+MODERATOR_ROLES = frozenset({"host", "moderator"})
 HIDDEN_ROLES = frozenset({"recorder"})
+SEATED = (Participant.Status.JOINED, Participant.Status.AWAY)
+
+
+@dataclass
+class Outbox:
+    """What to send after a change commits: events to the room group, notices to single channels."""
+
+    events: list = field(default_factory=list)
+    notices: list = field(default_factory=list)
+
+    def extend(self, other):
+        self.events.extend(other.events)
+        self.notices.extend(other.notices)
+        return self
 
 
 @dataclass
 class Admission:
     room: Room
+    meeting: Meeting
     participant: Participant
-    others: list
-    stale: list
+    resume_secret: str
+    resumed: bool
+    outbox: Outbox
 
 
 def new_peer_id():
     return "p_" + secrets.token_urlsafe(9)
 
 
+def hash_secret(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def stale_before():
     return timezone.now() - timedelta(seconds=settings.SIGNALLING_STALE_SECONDS)
+
+
+def iso(moment):
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def describe(participant):
+    """Return the public view of a participant, as peers see it."""
+    return {
+        "peer_id": participant.peer_id,
+        "name": participant.display_name,
+        "role": participant.role,
+        "joined_at": iso(participant.joined_at),
+        "audio": participant.audio,
+        "video": participant.video,
+        "screen": participant.screen,
+        "hand": participant.hand,
+        "connected": participant.status == Participant.Status.JOINED,
+    }
+
+
+def describe_lobby_entry(participant):
+    return {"peer_id": participant.peer_id, "name": participant.display_name, "joined_at": iso(participant.joined_at)}
+
+
+def describe_room(room):
+    return {
+        "slug": room.slug,
+        "name": room.name,
+        "max_participants": room.max_participants,
+        "is_locked": room.is_locked,
+        "requires_approval": room.requires_approval,
+        "has_password": room.has_password,
+    }
+
+
+def describe_chat(message):
+    described = {
+        "id": message.pk,
+        "from": message.sender_peer_id,
+        "name": message.sender_name,
+        "text": message.text,
+        "sent_at": iso(message.sent_at),
+    }
+    if message.recipient_peer_id:
+        described["to"] = message.recipient_peer_id
+    return described
+
+
+def live_count(room):
+    """Return how many people are in the room now (for the admin and the API)."""
+    return (
+        Participant.objects.filter(room=room, status__in=SEATED, last_seen__gte=stale_before())
+        .exclude(role__in=HIDDEN_ROLES)
+        .count()
+    )
+
+
+# Reading state.
+def visible_peers(meeting):
+    return list(
+        Participant.objects.filter(meeting=meeting, status__in=SEATED)
+        .exclude(role__in=HIDDEN_ROLES)
+        .order_by("joined_at", "peer_id")
+    )
+
+
+def lobby_of(meeting):
+    return list(Participant.objects.filter(meeting=meeting, status=Participant.Status.LOBBY).order_by("joined_at"))
+
+
+def snapshot(meeting, viewer):
+    """Return the room state as `viewer` (a Participant) may see it: what `welcome` and `state` carry."""
+    room = meeting.room
+    lobby = lobby_of(meeting)
+    chat = list(ChatMessage.objects.filter(meeting=meeting, seq__isnull=False).order_by("-seq")[: settings.CHAT_HISTORY])
+    state = {
+        "seq": meeting.seq,
+        "room": describe_room(room),
+        "peers": [describe(p) for p in visible_peers(meeting)],
+        "lobby_count": len(lobby),
+        "chat": [describe_chat(m) for m in reversed(chat)],
+    }
+    if viewer.role in MODERATOR_ROLES:
+        state["lobby"] = [describe_lobby_entry(p) for p in lobby]
+    return state
+
+
+def private_chat_for(meeting, identity):
+    """Return the last private messages to or from this identity in the meeting, oldest first."""
+    messages = ChatMessage.objects.filter(meeting=meeting, seq__isnull=True).filter(
+        models_q_either(sender_identity=identity, recipient_identity=identity)
+    )
+    recent = list(messages.order_by("-sent_at", "-pk")[: settings.CHAT_HISTORY])
+    return [describe_chat(m) for m in reversed(recent)]
+
+
+def models_q_either(**conditions):
+    from django.db.models import Q
+
+    query = Q()
+    for name, value in conditions.items():
+        query |= Q(**{name: value})
+    return query
+
+
+# Changing state. Every function below runs inside a transaction holding the room lock.
+def lock_room(room_id):
+    room = Room.objects.select_for_update().filter(pk=room_id).first()
+    if room is None:
+        raise ProtocolError("room-not-found", "This room does not exist.")
+    return room
+
+
+def live_meeting(room, create=False):
+    meeting = Meeting.objects.filter(room=room, ended_at__isnull=True).first()
+    if meeting is None and create:
+        meeting = Meeting.objects.create(room=room)
+    if meeting is not None:
+        meeting.room = room
+    return meeting
+
+
+def next_seq(meeting):
+    meeting.seq += 1
+    Meeting.objects.filter(pk=meeting.pk).update(seq=meeting.seq)
+    return meeting.seq
+
+
+def event(meeting, kind, **fields):
+    """Return a sequenced room event."""
+    return {"type": kind, "seq": next_seq(meeting), **fields}
+
+
+def lobby_event(meeting):
+    lobby = lobby_of(meeting)
+    return event(
+        meeting, "lobby-updated", lobby_count=len(lobby), lobby=[describe_lobby_entry(p) for p in lobby]
+    )
+
+
+def joined_events(meeting, participant):
+    """Announce a participant now seated: hidden ones only to the workers, without a seq."""
+    if participant.role in HIDDEN_ROLES:
+        return [{"type": "peer-joined", "peer": describe(participant), "_hidden": True,
+                 "_channel": participant.channel_name}]
+    return [event(meeting, "peer-joined", peer=describe(participant), _channel=participant.channel_name)]
+
+
+def left_events(meeting, participant, reason):
+    if participant.status == Participant.Status.LOBBY:
+        return [lobby_event(meeting)]
+    if participant.role in HIDDEN_ROLES:
+        return [{"type": "peer-left", "peer_id": participant.peer_id, "reason": reason, "_hidden": True}]
+    return [event(meeting, "peer-left", peer_id=participant.peer_id, reason=reason)]
+
+
+def take_out(meeting, participant, reason):
+    """Delete a participant and return the events saying so."""
+    participant.delete()
+    events = left_events(meeting, participant, reason)
+    if not Participant.objects.filter(meeting=meeting).exists():
+        Meeting.objects.filter(pk=meeting.pk).update(emptied_at=timezone.now())
+    return events
+
+
+def admit(slug, claims, channel_name, password=None, resume=None, presence=None):
+    """Seat a participant (or put it in the lobby), or raise ProtocolError saying why not."""
+    with transaction.atomic():
+        room = Room.objects.select_for_update().filter(slug=slug).first()
+        if room is None:
+            raise ProtocolError("room-not-found", "This room does not exist.")
+        check_identity_may_enter(room, claims.identity)
+        meeting = live_meeting(room, create=True)
+        outbox = Outbox()
+        if Removal.objects.filter(meeting=meeting, identity=claims.identity).exists():
+            raise ProtocolError("removed", "You were removed from this meeting.")
+
+        resumed = resume_seat(meeting, claims, channel_name, resume, outbox)
+        if resumed is not None:
+            return Admission(room, meeting, resumed, resume["secret"], True, outbox)
+
+        past_gates = claims.role in ROLES_PAST_GATES
+        if not past_gates and room.is_locked:
+            raise ProtocolError("room-locked", "This room is locked.")
+        if not past_gates and room.has_password:
+            if not password:
+                raise ProtocolError("password-required", "This room needs a password.")
+            if not room.check_password(password):
+                raise ProtocolError("bad-password", "That is not the room's password.")
+        to_lobby = room.requires_approval and not past_gates
+        if not to_lobby and claims.role not in HIDDEN_ROLES:
+            check_room_has_a_seat(room, meeting, claims.identity)
+
+        # The same identity connecting again without resuming: the newer connection replaces the older one.
+        for older in Participant.objects.filter(meeting=meeting, identity=claims.identity):
+            outbox.notices.append((older.channel_name, {"type": "peer.notice", "action": "replaced",
+                                                        "peer_id": older.peer_id}))
+            outbox.events.extend(take_out(meeting, older, "replaced"))
+
+        secret = secrets.token_urlsafe(24)
+        participant = Participant.objects.create(
+            room=room,
+            meeting=meeting,
+            peer_id=new_peer_id(),
+            identity=claims.identity,
+            display_name=claims.name,
+            role=claims.role,
+            status=Participant.Status.LOBBY if to_lobby else Participant.Status.JOINED,
+            channel_name=channel_name,
+            resume_hash=hash_secret(secret),
+            **initial_presence(claims, presence),
+        )
+        Meeting.objects.filter(pk=meeting.pk).update(emptied_at=None)
+        if to_lobby:
+            outbox.events.append(lobby_event(meeting))
+        else:
+            outbox.events.extend(joined_events(meeting, participant))
+        return Admission(room, meeting, participant, secret, False, outbox)
+
+
+def initial_presence(claims, presence):
+    """Return the microphone / camera / screen / hand state a newcomer says it starts with."""
+    chosen = {name: bool(value) for name, value in (presence or {}).items() if value is not None}
+    if not claims.can("publish"):
+        chosen.update(audio=False, video=False, screen=False)
+    return chosen
 
 
 def check_identity_may_enter(room, identity):
@@ -43,39 +297,78 @@ def check_identity_may_enter(room, identity):
     raise ProtocolError("forbidden", "You are not a member of this room.")
 
 
-def admit(slug, claims, channel_name):
-    """Add a participant to the room's roster, or raise ProtocolError saying why not."""
+def check_room_has_a_seat(room, meeting, identity):
+    seated = (
+        Participant.objects.filter(meeting=meeting, status__in=SEATED)
+        .exclude(role__in=HIDDEN_ROLES)
+        .exclude(identity=identity)
+        .count()
+    )
+    if seated >= room.max_participants:
+        raise ProtocolError("room-full", f"This room is full ({room.max_participants} people).")
+
+
+def resume_seat(meeting, claims, channel_name, resume, outbox):
+    """Give a returning client its old seat and peer id, if it proves it held them; else None."""
+    if not resume:
+        return None
+    participant = Participant.objects.filter(
+        meeting=meeting, peer_id=resume["peer_id"], identity=claims.identity,
+        resume_hash=hash_secret(resume["secret"]),
+    ).first()
+    if participant is None:
+        return None
+    was_away = participant.status == Participant.Status.AWAY
+    if participant.channel_name != channel_name and not was_away:
+        # The old socket has not noticed it is gone yet: close it quietly, the seat moves here.
+        outbox.notices.append((participant.channel_name, {"type": "peer.notice", "action": "moved",
+                                                          "peer_id": participant.peer_id}))
+    participant.channel_name = channel_name
+    participant.last_seen = timezone.now()
+    participant.disconnected_at = None
+    if was_away:
+        participant.status = Participant.Status.JOINED
+    participant.save()
+    Meeting.objects.filter(pk=meeting.pk).update(emptied_at=None)
+    if participant.role not in HIDDEN_ROLES and participant.status != Participant.Status.LOBBY:
+        # Workers learn the new channel; clients see the peer connected again, never a leave and a join.
+        outbox.events.append(event(meeting, "peer-updated", peer=describe(participant), _channel=channel_name))
+    return participant
+
+
+def leave(peer_id, reason="left"):
+    """Take a participant out of its meeting; return the Outbox (empty if it was gone already)."""
     with transaction.atomic():
-        room = Room.objects.select_for_update().filter(slug=slug).first()
-        if room is None:
-            raise ProtocolError("room-not-found", "This room does not exist.")
-        check_identity_may_enter(room, claims.identity)
-        cutoff = stale_before()
-        stale = list(Participant.objects.filter(room=room, last_seen__lt=cutoff))
-        if stale:
-            Participant.objects.filter(pk__in=[p.pk for p in stale]).delete()
-        others = list(Participant.objects.filter(room=room).order_by("joined_at", "pk"))
-        if claims.role not in ROLES_PAST_LOCK and room.is_locked:
-            raise ProtocolError("room-locked", "This room is locked.")
-        if claims.role not in HIDDEN_ROLES:
-            visible = sum(1 for p in others if p.role not in HIDDEN_ROLES)
-            if visible >= room.max_participants:
-                raise ProtocolError("room-full", f"This room is full ({room.max_participants} people).")
-        participant = Participant.objects.create(
-            room=room,
-            peer_id=new_peer_id(),
-            identity=claims.identity,
-            display_name=claims.name,
-            role=claims.role,
-            channel_name=channel_name,
-        )
-    return Admission(room=room, participant=participant, others=others, stale=stale)
+        participant = Participant.objects.filter(peer_id=peer_id).first()
+        if participant is None:
+            return Outbox()
+        lock_room(participant.room_id)
+        participant = Participant.objects.filter(peer_id=peer_id).select_related("meeting").first()
+        if participant is None:
+            return Outbox()
+        return Outbox(events=take_out(participant.meeting, participant, reason))
 
 
-def remove(peer_id):
-    """Take a participant off the roster; return whether it was there."""
-    deleted, _ = Participant.objects.filter(peer_id=peer_id).delete()
-    return deleted > 0
+def disconnected(peer_id, channel_name):
+    """The socket dropped without `leave`: keep the seat for the resume grace window."""
+    with transaction.atomic():
+        participant = Participant.objects.filter(peer_id=peer_id, channel_name=channel_name).first()
+        if participant is None:
+            return Outbox()
+        lock_room(participant.room_id)
+        participant = Participant.objects.filter(peer_id=peer_id, channel_name=channel_name).select_related(
+            "meeting"
+        ).first()
+        if participant is None:
+            return Outbox()
+        if participant.status == Participant.Status.LOBBY or settings.SIGNALLING_RESUME_GRACE == 0:
+            return Outbox(events=take_out(participant.meeting, participant, "left"))
+        participant.status = Participant.Status.AWAY
+        participant.disconnected_at = timezone.now()
+        participant.save(update_fields=["status", "disconnected_at"])
+        if participant.role in HIDDEN_ROLES:
+            return Outbox()
+        return Outbox(events=[event(participant.meeting, "peer-updated", peer=describe(participant))])
 
 
 def mark_alive(peer_ids):
@@ -84,15 +377,85 @@ def mark_alive(peer_ids):
         Participant.objects.filter(peer_id__in=list(peer_ids)).update(last_seen=timezone.now())
 
 
-def live_count(room):
-    return Participant.objects.filter(room=room, last_seen__gte=stale_before()).exclude(role__in=HIDDEN_ROLES).count()
+def sweep():
+    """Drop seats whose grace window passed or whose worker died, and end meetings that stood empty.
+
+    Return [(room slug, Outbox)].
+    """
+    now = timezone.now()
+    grace_cutoff = now - timedelta(seconds=settings.SIGNALLING_RESUME_GRACE)
+    expired = Participant.objects.filter(status=Participant.Status.AWAY, disconnected_at__lt=grace_cutoff)
+    stale = Participant.objects.filter(last_seen__lt=stale_before())
+    gone = set(expired.values_list("peer_id", "room__slug")) | set(stale.values_list("peer_id", "room__slug"))
+    outboxes = [(slug, leave(peer_id, reason="timeout")) for peer_id, slug in sorted(gone)]
+    empty_cutoff = now - timedelta(seconds=settings.MEETING_EMPTY_TIMEOUT)
+    for meeting in Meeting.objects.filter(ended_at__isnull=True, emptied_at__lt=empty_cutoff):
+        with transaction.atomic():
+            lock_room(meeting.room_id)
+            if not Participant.objects.filter(meeting=meeting).exists():
+                Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
+                    ended_at=now, ended_reason="empty"
+                )
+    return [(slug, outbox) for slug, outbox in outboxes if outbox.events or outbox.notices]
 
 
-def describe(participant):
-    """Return the public view of a participant, as peers see it in rosters."""
-    return {
-        "peer_id": participant.peer_id,
-        "name": participant.display_name,
-        "role": participant.role,
-        "joined_at": participant.joined_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-    }
+def update_presence(peer_id, changes):
+    """Change a participant's microphone / camera / screen / hand state; return the Outbox."""
+    with transaction.atomic():
+        participant = seated_participant(peer_id)
+        for name, value in changes.items():
+            setattr(participant, name, value)
+        participant.save(update_fields=list(changes))
+        if participant.role in HIDDEN_ROLES:
+            return Outbox()
+        return Outbox(events=[event(participant.meeting, "peer-updated", peer=describe(participant))])
+
+
+def seated_participant(peer_id):
+    """Return a seated participant with its room locked and meeting loaded, or raise UserError."""
+    participant = Participant.objects.filter(peer_id=peer_id).first()
+    if participant is None:
+        raise ProtocolError("removed", "You are no longer in this meeting.")
+    lock_room(participant.room_id)
+    participant = Participant.objects.select_related("meeting", "meeting__room").get(pk=participant.pk)
+    return participant
+
+
+def post_chat(sender_peer_id, text, to=None):
+    """Store a chat message; return (Outbox, the message as its sender sees it)."""
+    with transaction.atomic():
+        sender = seated_participant(sender_peer_id)
+        meeting = sender.meeting
+        message = ChatMessage(
+            meeting=meeting, sender_peer_id=sender.peer_id, sender_identity=sender.identity,
+            sender_name=sender.display_name, text=text,
+        )
+        if to is None:
+            message.seq = next_seq(meeting)
+            message.save()
+            described = describe_chat(message)
+            return Outbox(events=[{"type": "chat", "seq": message.seq, "message": described}]), described
+        recipient = Participant.objects.filter(
+            meeting=meeting, peer_id=to, status__in=SEATED
+        ).exclude(role__in=HIDDEN_ROLES).first()
+        if recipient is None:
+            raise UserError("unknown-peer", f"There is no peer {to[:32]} in this room.", "chat")
+        message.recipient_peer_id = recipient.peer_id
+        message.recipient_identity = recipient.identity
+        message.save()
+        described = describe_chat(message)
+        notice = {"type": "peer.notice", "action": "chat", "message": described}
+        return Outbox(notices=[(recipient.channel_name, notice)]), described
+
+
+def channel_of(room_id, peer_id):
+    """Return the channel of a seated peer of this room, or None: the fallback when a worker's map misses it."""
+    return (
+        Participant.objects.filter(room_id=room_id, peer_id=peer_id, status__in=SEATED)
+        .values_list("channel_name", flat=True)
+        .first()
+    )
+
+
+def peer_channels(meeting):
+    return {p.peer_id: p.channel_name for p in Participant.objects.filter(meeting=meeting, status__in=SEATED)}

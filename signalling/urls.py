@@ -1,3 +1,7 @@
 from django.urls import path
 
-urlpatterns = []
+from signalling import views
+
+urlpatterns = [
+    path("", views.check, name="connectivity_check"),
+]

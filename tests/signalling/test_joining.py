@@ -37,9 +37,10 @@ async def test_bob_finds_alice_in_the_roster_and_alice_is_told_bob_joined_then_l
     assert joined["peer"]["peer_id"] == bob_peer.peer_id
     assert joined["peer"]["name"] == "Bob"
 
-    await bob_peer.close()
+    await bob_peer.send({"type": "leave"})
     left = await alice_peer.receive_type("peer-left")
-    assert left == {"type": "peer-left", "peer_id": bob_peer.peer_id, "reason": "left"}
+    assert (left["peer_id"], left["reason"]) == (bob_peer.peer_id, "left")
+    assert left["seq"] == joined["seq"] + 1
     assert await Participant.objects.filter(peer_id=bob_peer.peer_id).aexists() is False
     await alice_peer.close()
 
