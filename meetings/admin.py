@@ -74,3 +74,5 @@ class RoomAdmin(admin.ModelAdmin):
         else:
             message = ngettext("Unlocked %(count)d room.", "Unlocked %(count)d rooms.", len(rooms))
         self.message_user(request, message % {"count": len(rooms)})
+
+from meetings import admin_api  # noqa: E402,F401  (API keys and invites)

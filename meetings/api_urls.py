@@ -1,7 +1,20 @@
-from django.urls import path
+"""Mounted at /api/ by config/urls.py: the versioned API, its OpenAPI schema and its browsable docs."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from meetings import api
+from meetings.exceptions import not_found
 
 urlpatterns = [
+    path("v1/rooms/", api.RoomListView.as_view(), name="api-rooms"),
+    path("v1/rooms/<slug:slug>/", api.RoomDetailView.as_view(), name="api-room"),
     path("v1/rooms/<slug:slug>/tokens/", api.RoomTokenView.as_view(), name="api-room-tokens"),
+    path("v1/rooms/<slug:slug>/participants/", api.RoomParticipantsView.as_view(), name="api-room-participants"),
+    path("v1/rooms/<slug:slug>/invites/", api.InviteListView.as_view(), name="api-room-invites"),
+    path("v1/rooms/<slug:slug>/invites/<int:invite_id>/", api.InviteDetailView.as_view(), name="api-room-invite"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/ is a JSON 404 too, never the site's HTML page.
+    re_path(r"^.*$", not_found, name="api-not-found"),
 ]

@@ -3,12 +3,13 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from meetings import access, actions
+from meetings import access, actions, guests
 from meetings.forms import AddMemberForm, JoinForm, RoomForm
 from meetings.models import Room
 
@@ -65,12 +66,17 @@ def my_rooms(request):
     return render(request, "meetings/my_rooms.html", {"owned": owned, "member": member})
 
 
-@login_required
 def room(request, slug):
+    """The meeting room, for people allowed in and for guests who came through one of its invites."""
     room = get_object_or_404(Room.objects.select_related("owner"), slug=slug)
-    if not access.can_enter(request.user, room):
-        return refuse(request, room, "enter")
-    return render(request, "meetings/room.html", {"room": room, "can_manage": access.can_manage(request.user, room)})
+    if request.user.is_authenticated and access.can_enter(request.user, room):
+        return render(request, "meetings/room.html", {"room": room, "can_manage": access.can_manage(request.user, room)})
+    guest = guests.guest_for(request, room)
+    if guest is not None:
+        return render(request, "meetings/room.html", {"room": room, "guest": guest, "can_manage": False})
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return refuse(request, room, "enter")
 
 
 def manager_only(view):

@@ -1,0 +1,15 @@
+"""The REST API under /api/v1/ (docs/api.md): room tokens, rooms, invites."""
+
+from meetings.api.invites import InviteDetailView, InviteListView
+from meetings.api.rooms import RoomDetailView, RoomListView, RoomParticipantsView
+from meetings.api.tokens import RoomTokenView, websocket_url
+
+__all__ = [
+    "InviteDetailView",
+    "InviteListView",
+    "RoomDetailView",
+    "RoomListView",
+    "RoomParticipantsView",
+    "RoomTokenView",
+    "websocket_url",
+]

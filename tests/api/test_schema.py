@@ -1,0 +1,47 @@
+"""The OpenAPI schema at /api/schema/ and the browsable docs at /api/docs/, served without a CDN."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_schema_describes_every_endpoint_and_both_ways_to_authenticate(client):
+    response = client.get("/api/schema/?format=json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert set(schema["paths"]) == {
+        "/api/v1/rooms/",
+        "/api/v1/rooms/{slug}/",
+        "/api/v1/rooms/{slug}/tokens/",
+        "/api/v1/rooms/{slug}/participants/",
+        "/api/v1/rooms/{slug}/invites/",
+        "/api/v1/rooms/{slug}/invites/{invite_id}/",
+    }
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["ApiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schemes["ApiKeyAuth"]["description"],
+    }
+    assert "cookieAuth" in schemes
+    token_operation = schema["paths"]["/api/v1/rooms/{slug}/tokens/"]["post"]
+    assert set(token_operation["responses"]) == {"201", "400", "401", "403", "404", "429"}
+
+
+def test_the_docs_page_loads_swagger_ui_from_this_site(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "swagger-ui" in page
+    assert "cdn.jsdelivr.net" not in page
+    assert "/static/drf_spectacular_sidecar/" in page
+
+
+def test_swagger_uis_script_is_served_by_this_site(client):
+    response = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+    assert response.status_code == 200
