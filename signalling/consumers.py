@@ -289,6 +289,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if kind in ("peer-joined", "peer-updated") and "_channel" in event:
             self.peers[event["peer"]["peer_id"]] = event["_channel"]
         elif kind == "peer-left":
+            if event["peer_id"] == self.peer_id:
+                return  # our own seat: the notice that closes this socket says why
             self.peers.pop(event["peer_id"], None)
         if kind == "peer-updated" and event["peer"]["peer_id"] == self.peer_id:
             self.set_role(event["peer"]["role"])

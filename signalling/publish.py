@@ -17,13 +17,14 @@ def room_group(slug):
 async def apublish(outbox, slug, layer=None):
     """Send the Outbox's room events to the room group and its notices to their channels."""
     layer = layer or get_channel_layer()
-    for event in outbox.events:
-        await layer.group_send(room_group(slug), {"type": "room.event", "event": event})
+    # Notices first: a removed peer hears why before the room hears that it left.
     for channel, notice in outbox.notices:
         try:
             await layer.send(channel, notice)
         except ChannelFull:
             log.warning("dropped a notice to a full channel %s", channel)
+    for event in outbox.events:
+        await layer.group_send(room_group(slug), {"type": "room.event", "event": event})
 
 
 def publish(outbox, slug):

@@ -415,7 +415,8 @@ def seated_participant(peer_id):
     """Return a seated participant with its room locked and meeting loaded, or raise UserError."""
     participant = Participant.objects.filter(peer_id=peer_id).first()
     if participant is None:
-        raise ProtocolError("removed", "You are no longer in this meeting.")
+        # Taken out a moment ago (removed, replaced, the meeting ended): the notice closing the socket is on its way.
+        raise UserError("not-in-meeting", "You are no longer in this meeting.")
     lock_room(participant.room_id)
     participant = Participant.objects.select_related("meeting", "meeting__room").get(pk=participant.pk)
     return participant

@@ -36,11 +36,18 @@ class Peer:
             if message["type"] == message_type:
                 return message
 
-    async def join(self, token, versions=(1,)):
-        await self.send({"type": "join", "token": token, "versions": list(versions)})
+    async def join(self, token, versions=(1,), expect="welcome", **fields):
+        await self.send({"type": "join", "token": token, "versions": list(versions), **fields})
         self.welcome = await self.receive()
-        assert self.welcome["type"] == "welcome", self.welcome
+        assert self.welcome["type"] == expect, self.welcome
         return self.welcome
+
+    async def receive_all(self, timeout=0.3):
+        """Return every message that arrives until the socket falls quiet."""
+        messages = []
+        while not await self.communicator.receive_nothing(timeout=timeout):
+            messages.append(await self.receive())
+        return messages
 
     async def expect_refusal(self, timeout=3):
         """Return (error message, close code) of a fatal refusal."""
@@ -73,9 +80,27 @@ def members_room(alice, bob):
     return room
 
 
+async def seat(peers, room, user, role=None, **fields):
+    """Connect `user` to `room` and join; return the Peer."""
+    peer = await peers(room.slug)
+    await peer.join(token_for(user, room, role=role), **fields)
+    return peer
+
+
 def token_for(user, room, role=None, **overrides):
     role = role or ("host" if room.owner_id == user.pk else "participant")
     return room_token(room.slug, f"user:{user.pk}", user.name, role=role, **overrides)
+
+
+@pytest.fixture(autouse=True)
+def fresh_housekeeping():
+    """Each test's event loop starts with no consumers left over from another test's loop."""
+    from signalling import housekeeping
+
+    housekeeping._consumers.clear()
+    housekeeping._task = None
+    yield
+    housekeeping._consumers.clear()
 
 
 @pytest.fixture
