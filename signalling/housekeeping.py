@@ -1,8 +1,9 @@
 """One task per worker process keeps the roster honest.
 
 Every SIGNALLING_HEARTBEAT_SECONDS it marks this worker's participants as alive (so other workers can tell when it
-dies), closes sockets that have been silent for SIGNALLING_CLIENT_TIMEOUT, and sweeps the shared roster: seats whose
-resume grace window passed, participants of dead workers, meetings that stood empty.
+dies), closes sockets that have been silent for SIGNALLING_CLIENT_TIMEOUT, renews their room-group membership, and
+sweeps the shared roster: seats whose resume grace window passed, participants of dead workers, meetings that stood
+empty.
 """
 
 import asyncio
@@ -51,5 +52,10 @@ async def tick():
             await consumer.refuse(error, keep_seat=True)
     peer_ids = {consumer.peer_id for consumer in _consumers if consumer.peer_id}
     await database_sync_to_async(roster.mark_alive)(peer_ids)
+    for consumer in list(_consumers):
+        # Group membership lives in the channel layer: a restarted Redis forgets it, and channels-redis lets it
+        # expire after a day. Renewing it every beat bounds the loss to one beat, which seq gaps then repair.
+        if consumer.seat == "joined" and not consumer.closing:
+            await consumer.channel_layer.group_add(consumer.group, consumer.channel_name)
     for slug, outbox in await database_sync_to_async(roster.sweep)():
         await apublish(outbox, slug)

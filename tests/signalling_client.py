@@ -3,6 +3,7 @@
 import json
 import time
 
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from meetings.tokens import issue_room_token
@@ -41,10 +42,25 @@ class SignallingClient:
             if message["type"] == message_type:
                 return message
 
-    def join(self, token, versions=(1,)):
-        self.send({"type": "join", "token": token, "versions": list(versions)})
+    def join(self, token, versions=(1,), **fields):
+        self.send({"type": "join", "token": token, "versions": list(versions), **fields})
         self.welcome = self.receive()
         return self.welcome
+
+    def resume_fields(self):
+        return {"resume": {"peer_id": self.welcome["peer_id"], "secret": self.welcome["resume_secret"]}}
+
+    def wait_closed(self, timeout=10):
+        """Read until the server closes the socket; return its close code."""
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                self.socket.recv(timeout=deadline - time.monotonic())
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        except TimeoutError:
+            pass
+        raise TimeoutError("the server did not close the socket")
 
     @property
     def peer_id(self):
