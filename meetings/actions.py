@@ -8,7 +8,11 @@ from meetings.tokens import issue_room_token
 
 
 class NotAllowed(Exception):
-    """The person may not do this to the room."""
+    """The person may not do this to the room; `code` names it for the API and the signalling server."""
+
+    def __init__(self, message, code="not-allowed"):
+        super().__init__(message)
+        self.code = code
 
 
 def create_room(owner, name, access_rule=Room.Access.LINK, max_participants=None):
@@ -42,6 +46,20 @@ def end_meeting(room, by):
     from signalling.publish import publish
 
     publish(moderation.end_meeting(room.pk, by), room.slug)
+
+
+def start_recording(room, by):
+    """Start recording the room's meeting; raise NotAllowed (code no-recorder, already-recording) if it cannot."""
+    from recordings import service
+
+    return service.start_recording(room, by)
+
+
+def stop_recording(room, by):
+    """Stop the room's recording; raise NotAllowed (code not-recording) if none runs."""
+    from recordings import service
+
+    return service.stop_recording(room, by)
 
 
 def remove_participant(room, peer_id, by):

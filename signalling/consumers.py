@@ -196,10 +196,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         channel = self.peers.get(to) or await db(roster.channel_of)(self.room.pk, to)
         if channel is None or to == self.peer_id:
             raise UserError("unknown-peer", f"There is no peer {to[:32]} in this room.", message.type)
+        payload = protocol.relayed(message, self.peer_id)
+        if self.hidden:
+            payload["from_hidden"] = True  # the recorder: answer it, but draw no tile for it
         try:
-            await self.channel_layer.send(
-                channel, {"type": "peer.relay", "room": self.slug, "payload": protocol.relayed(message, self.peer_id)}
-            )
+            await self.channel_layer.send(channel, {"type": "peer.relay", "room": self.slug, "payload": payload})
         except ChannelFull:
             raise UserError("peer-unreachable", "That peer is not reading its messages; try again.", message.type)
 
@@ -244,6 +245,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         room_id, by = self.room.pk, self.claims.identity
         if message.type in ("lock", "unlock"):
             await db(actions.set_locked)(self.room, message.type == "lock")
+            return
+        if message.type in ("start-recording", "stop-recording"):
+            change = actions.start_recording if message.type == "start-recording" else actions.stop_recording
+            try:
+                await db(change)(self.room, by)
+            except actions.NotAllowed as error:
+                raise UserError(error.code, str(error), message.type) from None
             return
         if message.type == "remove":
             outbox = await db(moderation.remove)(room_id, message["peer_id"], by)

@@ -15,6 +15,7 @@ class Meeting(models.Model):
     ended_reason = models.CharField(max_length=32, blank=True)
     seq = models.PositiveBigIntegerField(default=0)
     emptied_at = models.DateTimeField(null=True, blank=True, help_text="When its last participant left.")
+    recording = models.BooleanField(default=False, help_text="Everyone is told while this is on.")
 
     class Meta:
         constraints = [

@@ -41,7 +41,19 @@ def room_updated(room_id):
         meeting = live_meeting(room)
         if meeting is None:
             return Outbox()
-        return Outbox(events=[event(meeting, "room-updated", room=describe_room(room))])
+        return Outbox(events=[event(meeting, "room-updated", room=describe_room(room, meeting))])
+
+
+def set_recording(room_id, recording):
+    """Tell everyone in the room that a recording runs (or no longer does): nobody is recorded unawares."""
+    with transaction.atomic():
+        room = lock_room(room_id)
+        meeting = live_meeting(room, create=recording)
+        if meeting is None or meeting.recording == recording:
+            return Outbox()
+        meeting.recording = recording
+        meeting.save(update_fields=["recording"])
+        return Outbox(events=[event(meeting, "room-updated", room=describe_room(room, meeting))])
 
 
 def remove(room_id, peer_id, by):

@@ -194,9 +194,14 @@ CLIENT_MESSAGES = {
     "set-role": ({"peer_id": (_peer_id, True), "role": (_one_of("moderator", "participant"), True)}, True),
     "admit": ({"peer_id": (_peer_id, True)}, True),
     "deny": ({"peer_id": (_peer_id, True)}, True),
+    "start-recording": ({}, True),
+    "stop-recording": ({}, True),
 }
 RELAYED_TYPES = frozenset({"offer", "answer", "candidate", "restart-ice"})
-MODERATION_TYPES = frozenset({"remove", "mute", "ask-unmute", "lock", "unlock", "end-meeting", "set-role", "admit", "deny"})
+MODERATION_TYPES = frozenset(
+    {"remove", "mute", "ask-unmute", "lock", "unlock", "end-meeting", "set-role", "admit", "deny", "start-recording",
+     "stop-recording"}
+)
 # What a participant waiting in the lobby may send.
 LOBBY_TYPES = frozenset({"leave", "ping"})
 

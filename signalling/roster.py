@@ -83,7 +83,7 @@ def describe_lobby_entry(participant):
     return {"peer_id": participant.peer_id, "name": participant.display_name, "joined_at": iso(participant.joined_at)}
 
 
-def describe_room(room):
+def describe_room(room, meeting=None):
     return {
         "slug": room.slug,
         "name": room.name,
@@ -91,6 +91,7 @@ def describe_room(room):
         "is_locked": room.is_locked,
         "requires_approval": room.requires_approval,
         "has_password": room.has_password,
+        "recording": bool(meeting and meeting.recording),
     }
 
 
@@ -136,7 +137,7 @@ def snapshot(meeting, viewer):
     chat = list(ChatMessage.objects.filter(meeting=meeting, seq__isnull=False).order_by("-seq")[: settings.CHAT_HISTORY])
     state = {
         "seq": meeting.seq,
-        "room": describe_room(room),
+        "room": describe_room(room, meeting),
         "peers": [describe(p) for p in visible_peers(meeting)],
         "lobby_count": len(lobby),
         "chat": [describe_chat(m) for m in reversed(chat)],
