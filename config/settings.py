@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "meetings",
     "signalling",
+    "recordings",
 ]
 
 MIDDLEWARE = [
@@ -249,3 +250,18 @@ if TURN_URLS and not TURN_SECRET:
 if ICE_TRANSPORT_POLICY == "relay" and not TURN_URLS:
     raise ImproperlyConfigured("ICE_TRANSPORT_POLICY=relay needs TURN_URLS: with no relay, no call could connect.")
 # --- end of NAT traversal ---
+
+# --- Recording: the recorder process, `python manage.py recorder` (docs/recording.md, docs/configuration.md) ---
+# Where the recorder connects to join rooms as a hidden peer: a daphne worker of this deployment.
+RECORDER_SIGNALLING_URL = env_str("RECORDER_SIGNALLING_URL", "ws://127.0.0.1:8000").rstrip("/")
+RECORDER_MAX_SECONDS = env_int("RECORDER_MAX_SECONDS", 4 * 3600, minimum=1)
+RECORDER_MAX_BYTES = env_int("RECORDER_MAX_BYTES", 20 * 1024**3, minimum=1024)
+RECORDER_MIN_FREE_BYTES = env_int("RECORDER_MIN_FREE_BYTES", 1024**3, minimum=0)
+RECORDER_HEARTBEAT_SECONDS = env_int("RECORDER_HEARTBEAT_SECONDS", 5, minimum=1)
+RECORDER_MAX_RECORDINGS = env_int("RECORDER_MAX_RECORDINGS", 4, minimum=1)
+RECORDER_START_TIMEOUT = env_int("RECORDER_START_TIMEOUT", 20, minimum=2)
+RECORDER_EMPTY_ROOM_SECONDS = env_int("RECORDER_EMPTY_ROOM_SECONDS", 300, minimum=0)
+# The addresses the recorder gathers ICE host candidates on; empty means every non-loopback address. Tests on a
+# loopback-only host set 127.0.0.1 (aioice leaves loopback out by default).
+RECORDER_ICE_HOST_ADDRESSES = env_list("RECORDER_ICE_HOST_ADDRESSES", [])
+# --- end of Recording ---
