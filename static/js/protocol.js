@@ -1,0 +1,425 @@
+// The signalling protocol of docs/protocol.md, as a client. No DOM access: the UI listens to its events.
+
+/** The protocol versions this client speaks, newest last. */
+export const PROTOCOL_VERSIONS = [1];
+
+/**
+ * @typedef {"no" | "later" | "new-token" | "retry" | "password"} ReconnectAdvice
+ *   no: stay away; later: the room may let you in later (a person decides);
+ *   new-token: connect again at once with a fresh token;
+ *   retry: the connection dropped: back off, then join again with a fresh token and `resume`;
+ *   password: join again with a (different) room password.
+ */
+
+/**
+ * @typedef {object} CloseInfo
+ * @property {number} code
+ * @property {string} name      the close code's name in docs/protocol.md
+ * @property {string} message   what to tell a person, in plain words
+ * @property {ReconnectAdvice} reconnect
+ */
+
+/** The close codes of docs/protocol.md: their names, what to tell a person, and whether to reconnect. */
+export const CLOSE_CODES = Object.freeze({
+  1000: { name: "normal", message: "You left the meeting.", reconnect: "no" },
+  1011: { name: "internal-error", message: "The meeting server had a problem.", reconnect: "retry" },
+  4000: { name: "protocol-error", message: "The meeting server did not understand this page. Reload it to try again.", reconnect: "no" },
+  4001: { name: "join-timeout", message: "Joining took too long.", reconnect: "new-token" },
+  4003: { name: "forbidden", message: "You are not allowed to join this meeting.", reconnect: "no" },
+  4004: { name: "room-not-found", message: "This meeting room does not exist any more.", reconnect: "no" },
+  4005: { name: "room-full", message: "This meeting is full. Try again when someone leaves.", reconnect: "later" },
+  4006: { name: "room-locked", message: "This meeting is locked. Ask the host to unlock it, then try again.", reconnect: "later" },
+  4007: { name: "version-unsupported", message: "This page is too old for the meeting server. Reload it.", reconnect: "no" },
+  4008: { name: "message-too-large", message: "The meeting server refused a message that was too large.", reconnect: "no" },
+  4009: { name: "flooding", message: "This page sent the meeting server too many messages.", reconnect: "no" },
+  4010: { name: "denied", message: "The host did not let you in.", reconnect: "no" },
+  4011: { name: "replaced", message: "You joined this meeting from another tab or device.", reconnect: "no" },
+  4012: { name: "removed", message: "A moderator removed you from the meeting.", reconnect: "no" },
+  4013: { name: "meeting-ended", message: "The meeting has ended.", reconnect: "no" },
+  4014: { name: "password-required", message: "This meeting has a password.", reconnect: "password" },
+  4015: { name: "bad-password", message: "That password is not right.", reconnect: "password" },
+  4016: { name: "liveness-timeout", message: "The meeting server stopped hearing from this page.", reconnect: "retry" },
+  4100: { name: "token-invalid", message: "Your meeting pass was not valid.", reconnect: "new-token" },
+  4101: { name: "token-expired", message: "Your meeting pass expired.", reconnect: "new-token" },
+  4102: { name: "token-not-yet-valid", message: "Your meeting pass is not valid yet; check your computer's clock.", reconnect: "new-token" },
+  4103: { name: "token-bad-signature", message: "Your meeting pass was not signed by this server.", reconnect: "no" },
+  4104: { name: "token-bad-algorithm", message: "Your meeting pass was signed the wrong way.", reconnect: "no" },
+  4105: { name: "token-wrong-audience", message: "Your meeting pass is for another service.", reconnect: "no" },
+  4106: { name: "token-wrong-room", message: "Your meeting pass is for another room.", reconnect: "no" },
+  4107: { name: "token-missing-claim", message: "Your meeting pass is incomplete.", reconnect: "no" },
+  4108: { name: "token-wrong-issuer", message: "Your meeting pass was issued by another server.", reconnect: "no" },
+});
+
+/**
+ * Return what a close code means; codes outside the table (1001, 1006, 1011...) mean the connection dropped.
+ * @param {number} code
+ * @returns {CloseInfo}
+ */
+export function describeClose(code) {
+  const known = CLOSE_CODES[code];
+  if (known) return { code, ...known };
+  return { code, name: "connection-lost", message: "Connection lost.", reconnect: "retry" };
+}
+
+/**
+ * @typedef {object} Presence
+ * @property {boolean} [audio]
+ * @property {boolean} [video]
+ * @property {boolean} [screen]
+ * @property {boolean} [hand]
+ */
+
+/**
+ * @typedef {object} Peer
+ * @property {string} peer_id
+ * @property {string} name
+ * @property {string} role
+ * @property {string} joined_at
+ * @property {boolean} [audio]
+ * @property {boolean} [video]
+ * @property {boolean} [screen]
+ * @property {boolean} [hand]
+ * @property {boolean} [connected]  false while its socket is away (it may resume)
+ */
+
+/**
+ * @typedef {object} RoomState
+ * @property {number} seq
+ * @property {object} room
+ * @property {Peer[]} peers       everyone, this client included, oldest first
+ * @property {number} lobby_count
+ * @property {object[]} [lobby]
+ * @property {object[]} chat
+ */
+
+/** The room events that carry a `seq` and change the room state (docs/protocol.md, "Room state and events"). */
+export const SEQUENCED_EVENTS = ["peer-joined", "peer-left", "peer-updated", "room-updated", "chat", "lobby-updated"];
+
+/** @param {Peer[]} peers */
+function sortPeers(peers) {
+  const key = (/** @type {Peer} */ peer) => [peer.joined_at, peer.peer_id];
+  return [...peers].sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)];
+    return ka[0] < kb[0] ? -1 : ka[0] > kb[0] ? 1 : ka[1] < kb[1] ? -1 : ka[1] > kb[1] ? 1 : 0;
+  });
+}
+
+/**
+ * Return the state after one sequenced room event, as signalling/state.py does; old events change nothing.
+ * @param {RoomState} state @param {any} event @param {number} [chatHistory]
+ * @returns {RoomState}
+ */
+export function applyRoomEvent(state, event, chatHistory = 50) {
+  if (event.seq === undefined || event.seq === null || event.seq <= state.seq) return state;
+  const next = structuredClone(state);
+  next.seq = event.seq;
+  switch (event.type) {
+    case "peer-joined":
+    case "peer-updated":
+      next.peers = sortPeers([...next.peers.filter((p) => p.peer_id !== event.peer.peer_id), event.peer]);
+      break;
+    case "peer-left":
+      next.peers = next.peers.filter((p) => p.peer_id !== event.peer_id);
+      break;
+    case "room-updated":
+      next.room = { ...next.room, ...event.room };
+      break;
+    case "chat":
+      next.chat = chatHistory ? [...next.chat, event.message].slice(-chatHistory) : [];
+      break;
+    case "lobby-updated":
+      next.lobby_count = event.lobby_count;
+      if ("lobby" in event) next.lobby = event.lobby;
+      break;
+  }
+  return next;
+}
+
+/**
+ * Return whether `me` is the polite side towards `other`: the one who joined later is, as the newcomer is.
+ * Both sides compute the same answer from the roster, also after a resume.
+ * @param {Peer} me @param {Peer} other
+ */
+export function isPoliteTowards(me, other) {
+  if (me.joined_at !== other.joined_at) return me.joined_at > other.joined_at;
+  return me.peer_id > other.peer_id;
+}
+
+/**
+ * @typedef {object} Welcome
+ * @property {"welcome"} type
+ * @property {number} version
+ * @property {string} peer_id
+ * @property {{slug: string, name: string, max_participants: number, is_locked: boolean}} room
+ * @property {Peer & {permissions: string[]}} you
+ * @property {Peer[]} roster
+ * @property {RoomState} state
+ * @property {string} resume_secret   keep it (sessionStorage) to take the seat back after a drop
+ * @property {boolean} resumed        true when this join took an earlier seat back (same peer_id)
+ * @property {RTCIceServer[]} ice_servers
+ * @property {RTCIceTransportPolicy} ice_transport_policy
+ * @property {string | null} [ice_servers_expire_at]  ISO 8601; ask for fresh servers before then
+ */
+
+/**
+ * @typedef {object} IceServers
+ * @property {RTCIceServer[]} ice_servers
+ * @property {RTCIceTransportPolicy} ice_transport_policy
+ * @property {string | null} ice_servers_expire_at
+ */
+
+/**
+ * A candidate on the wire: snake_case, or null for the end of candidates.
+ * @typedef {{candidate: string, sdp_mid: string | null, sdp_mline_index: number | null} | null} WireCandidate
+ */
+
+/**
+ * Return the wire form of an ICE candidate (RTCIceCandidate or its init dictionary); null stays null.
+ * @param {RTCIceCandidateInit | null | undefined} candidate
+ * @returns {WireCandidate}
+ */
+export function candidateToWire(candidate) {
+  if (!candidate) return null;
+  return {
+    candidate: candidate.candidate ?? "",
+    sdp_mid: candidate.sdpMid ?? null,
+    sdp_mline_index: candidate.sdpMLineIndex ?? null,
+  };
+}
+
+/**
+ * Return the RTCIceCandidateInit for a wire candidate, or null for the end of candidates.
+ * @param {WireCandidate} wire
+ * @returns {RTCIceCandidateInit | null}
+ */
+export function candidateFromWire(wire) {
+  if (!wire) return null;
+  return { candidate: wire.candidate, sdpMid: wire.sdp_mid, sdpMLineIndex: wire.sdp_mline_index };
+}
+
+/**
+ * @typedef {object} JoinOptions
+ * @property {Presence} [state]                       presence to start with
+ * @property {string | null} [password]              the room password, if it has one
+ * @property {{peer_id: string, secret: string} | null} [resume]  an earlier seat to take back
+ */
+
+/**
+ * One participant's signalling socket.
+ *
+ * Events (CustomEvent, payload in `detail`):
+ * - `lobby`: {peer_id, resume_secret, room}: the room makes newcomers wait; `welcome` follows if admitted.
+ * - `welcome`: the Welcome message (also after waiting in the lobby).
+ * - `peer-joined`: {peer}; `peer-left`: {peer_id, reason}; `peer-updated`: {peer}; `room-updated`: {room};
+ *   `chat`: {message}; `lobby-updated`: {lobby_count, lobby?}: room events, already applied to `state`.
+ * - `state`: {state}: the state was replaced after a gap in the events (resync); reconcile with it.
+ * - `offer`, `answer`: {from, description}; `candidate`: {from, candidate: RTCIceCandidateInit | null};
+ *   `restart-ice`: {from}.
+ * - `mute`, `unmute-request`: {kind, by}: a moderator asks this client to turn a source off, or on.
+ * - `ice-servers`: fresh IceServers, the answer to requestIceServers().
+ * - `error`: the server's error message ({code, message, fatal, in_reply_to}).
+ * - `pong`: {}.
+ * - `close`: {code, name, message, reconnect, left, serverError}: `left` is true after leave() or close().
+ */
+export class SignallingClient extends EventTarget {
+  /**
+   * @param {object} options
+   * @param {string} options.url        the websocket_url the token endpoint returned
+   * @param {string} options.token      the room token
+   * @param {typeof WebSocket} [options.WebSocketImpl]
+   */
+  constructor({ url, token, WebSocketImpl = WebSocket }) {
+    super();
+    this.url = url;
+    this.token = token;
+    this.WebSocketImpl = WebSocketImpl;
+    /** @type {WebSocket | null} */
+    this.socket = null;
+    /** @type {Welcome | null} */
+    this.welcome = null;
+    /** @type {RoomState | null} */
+    this.state = null;
+    this.resyncing = false;
+    this.left = false;
+    this.closed = false;
+    /** The fatal error the server sent before closing, if any. */
+    this.lastFatalError = null;
+  }
+
+  /** @returns {string | null} */
+  get peerId() {
+    return this.welcome ? this.welcome.peer_id : null;
+  }
+
+  /** This client's own entry in the room state. @returns {Peer | null} */
+  get me() {
+    if (!this.state) return null;
+    return this.state.peers.find((peer) => peer.peer_id === this.peerId) || null;
+  }
+
+  /** The other visible peers, by peer id. @returns {Map<string, Peer>} */
+  get roster() {
+    const peers = this.state ? this.state.peers.filter((peer) => peer.peer_id !== this.peerId) : [];
+    return new Map(peers.map((peer) => [peer.peer_id, peer]));
+  }
+
+  /**
+   * Open the socket and join; resolve with the welcome (after the lobby, if the room has one),
+   * or reject with the close info if the socket closes first.
+   * @param {JoinOptions} [options]
+   * @returns {Promise<Welcome>}
+   */
+  connect({ state = {}, password = null, resume = null } = {}) {
+    return new Promise((resolve, reject) => {
+      const socket = new this.WebSocketImpl(this.url);
+      this.socket = socket;
+      socket.addEventListener("open", () => {
+        this.send({ type: "join", token: this.token, versions: PROTOCOL_VERSIONS, state, password, resume });
+      });
+      socket.addEventListener("message", (event) => {
+        const message = this.decode(event.data);
+        if (!message) return;
+        if (message.type === "welcome") {
+          this.welcome = /** @type {Welcome} */ (message);
+          this.state = message.state;
+          resolve(this.welcome);
+        }
+        this.dispatch(message);
+      });
+      socket.addEventListener("close", (event) => {
+        this.closed = true;
+        const info = { ...describeClose(event.code), left: this.left, serverError: this.lastFatalError };
+        if (!this.welcome) reject(Object.assign(new Error(info.message), info));
+        this.emit("close", info);
+      });
+    });
+  }
+
+  /** @param {unknown} data */
+  decode(data) {
+    if (typeof data !== "string") return null;
+    try {
+      const message = JSON.parse(data);
+      return message && typeof message.type === "string" ? message : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** @param {any} message */
+  dispatch(message) {
+    const { type, ...detail } = message;
+    if (SEQUENCED_EVENTS.includes(type) && message.seq !== undefined && message.seq !== null) {
+      this.applyEvent(message);
+      return;
+    }
+    switch (type) {
+      case "welcome":
+        this.emit("welcome", message);
+        break;
+      case "state":
+        this.state = message.state;
+        this.resyncing = false;
+        this.emit("state", { state: this.state });
+        break;
+      case "candidate":
+        this.emit("candidate", { from: message.from, candidate: candidateFromWire(message.candidate) });
+        break;
+      case "ice-servers":
+        this.emit("ice-servers", {
+          ice_servers: message.ice_servers,
+          ice_transport_policy: message.ice_transport_policy,
+          ice_servers_expire_at: message.ice_servers_expire_at ?? null,
+        });
+        break;
+      case "error":
+        if (message.fatal) this.lastFatalError = message;
+        this.emit("error", message);
+        break;
+      case "lobby":
+      case "offer":
+      case "answer":
+      case "restart-ice":
+      case "mute":
+      case "unmute-request":
+      case "chat": // a private message: no seq, not part of the room state
+      case "pong":
+        this.emit(type, detail);
+        break;
+      default:
+        // Unknown types from a newer server are ignored, as unknown fields are.
+        break;
+    }
+  }
+
+  /** Apply a sequenced room event in order; on a gap, ask for the whole state again. @param {any} event */
+  applyEvent(event) {
+    if (!this.state || this.resyncing || event.seq <= this.state.seq) return;
+    if (event.seq > this.state.seq + 1) {
+      this.resyncing = true;
+      this.send({ type: "resync" });
+      return;
+    }
+    this.state = applyRoomEvent(this.state, event);
+    const { type, seq, ...detail } = event;
+    this.emit(type, detail);
+  }
+
+  /** @param {string} type @param {any} detail */
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** Send one message if the socket is open; return whether it was sent. @param {object} message */
+  send(message) {
+    if (!this.socket || this.socket.readyState !== this.WebSocketImpl.OPEN) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** @param {string} to @param {RTCSessionDescriptionInit} description */
+  sendOffer(to, description) {
+    return this.send({ type: "offer", to, description: { type: description.type, sdp: description.sdp } });
+  }
+
+  /** @param {string} to @param {RTCSessionDescriptionInit} description */
+  sendAnswer(to, description) {
+    return this.send({ type: "answer", to, description: { type: description.type, sdp: description.sdp } });
+  }
+
+  /** Send a candidate, or null for the end of candidates. @param {string} to @param {RTCIceCandidateInit | null} candidate */
+  sendCandidate(to, candidate) {
+    return this.send({ type: "candidate", to, candidate: candidateToWire(candidate) });
+  }
+
+  /** Ask a peer to restart ICE on its connection to us. @param {string} to */
+  sendRestartIce(to) {
+    return this.send({ type: "restart-ice", to });
+  }
+
+  /** Tell the room what this client now sends (or that its hand is up). @param {Presence} presence */
+  sendPresence(presence) {
+    return this.send({ type: "state", ...presence });
+  }
+
+  /** Ask for fresh ICE servers (new TURN credentials); the answer comes as an `ice-servers` event. */
+  requestIceServers() {
+    return this.send({ type: "ice-servers" });
+  }
+
+  ping() {
+    return this.send({ type: "ping" });
+  }
+
+  /** Say goodbye and give the seat up; the server answers by closing with 1000. */
+  leave() {
+    this.left = true;
+    if (!this.send({ type: "leave" }) && this.socket) this.socket.close(1000);
+  }
+
+  /** Drop the socket without `leave` (the seat is kept for a resume until the grace window passes). */
+  close() {
+    this.left = true;
+    if (this.socket && this.socket.readyState <= this.WebSocketImpl.OPEN) this.socket.close(1000);
+  }
+}
