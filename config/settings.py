@@ -109,7 +109,7 @@ CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 1000, minimum=10)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "signalling.layers.ResilientRedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "capacity": CHANNEL_CAPACITY, "expiry": 60},
         }
     }

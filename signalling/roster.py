@@ -386,7 +386,9 @@ def sweep():
     now = timezone.now()
     grace_cutoff = now - timedelta(seconds=settings.SIGNALLING_RESUME_GRACE)
     expired = Participant.objects.filter(status=Participant.Status.AWAY, disconnected_at__lt=grace_cutoff)
-    stale = Participant.objects.filter(last_seen__lt=stale_before())
+    # Stale: a worker claims the seat but has stopped marking it (it died). An away seat is nobody's to mark:
+    # only its grace window counts.
+    stale = Participant.objects.filter(last_seen__lt=stale_before()).exclude(status=Participant.Status.AWAY)
     gone = set(expired.values_list("peer_id", "room__slug")) | set(stale.values_list("peer_id", "room__slug"))
     outboxes = [(slug, leave(peer_id, reason="timeout")) for peer_id, slug in sorted(gone)]
     empty_cutoff = now - timedelta(seconds=settings.MEETING_EMPTY_TIMEOUT)

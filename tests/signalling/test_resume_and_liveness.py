@@ -142,3 +142,18 @@ async def test_ice_restart_requests_are_relayed_with_the_sender(peers, alice, bo
     bob_peer = await seat(peers, alices_room, bob)
     await bob_peer.send({"type": "restart-ice", "to": alice_peer.peer_id})
     assert await alice_peer.receive_type("restart-ice") == {"type": "restart-ice", "from": bob_peer.peer_id}
+
+
+async def test_a_dropped_seat_outlives_the_stale_timeout_until_its_grace_window_ends(
+    peers, alice, bob, alices_room, settings
+):
+    settings.SIGNALLING_STALE_SECONDS = 0
+    settings.SIGNALLING_RESUME_GRACE = 30
+    alice_peer = await seat(peers, alices_room, alice)
+    bob_peer = await seat(peers, alices_room, bob)
+    await drop(bob_peer)
+    await alice_peer.receive_type("peer-updated")
+    await alice_peer.send({"type": "ping"})
+    await alice_peer.receive_type("pong")
+    await housekeeping.tick()
+    assert await Participant.objects.filter(peer_id=bob_peer.peer_id, status="away").aexists()

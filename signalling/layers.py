@@ -1,0 +1,31 @@
+"""channels-redis, made to ride out a passing Redis fault.
+
+channels-redis raises out of `receive()` when Redis stalls or restarts, and the consumer waiting there dies with
+its socket. Here `receive()` waits and tries again instead: messages are safe meanwhile in channels-redis's backup
+queue, group membership is renewed by signalling.housekeeping every beat, and what was lost in between shows up
+to clients as a seq gap, which they repair with a resync. Sending still fails at once, answered as an
+internal error (1011) that clients resume after.
+"""
+
+import asyncio
+import logging
+
+from channels_redis.core import RedisChannelLayer
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+PASSING_FAULTS = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
+
+
+class ResilientRedisChannelLayer(RedisChannelLayer):
+    async def receive(self, channel):
+        delay = 0.1
+        while True:
+            try:
+                return await super().receive(channel)
+            except PASSING_FAULTS as error:
+                log.warning("channel layer receive failed (%s); retrying in %.1fs", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
