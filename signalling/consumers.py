@@ -8,7 +8,6 @@ from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import transaction
 
 from meetings import actions
 from meetings.tokens import ROLE_PERMISSIONS, TokenError, verify_room_token
@@ -160,14 +159,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
                  "room": roster.describe_room(self.room)}
             )
         else:
-            await self.send_welcome(resumed=admission.resumed)
+            await self.send_welcome(admission.welcome, resumed=admission.resumed)
 
     def set_role(self, role):
         self.role = role
         self.permissions = self.claims.permissions if role == self.claims.role else roster_permissions(role)
 
-    async def send_welcome(self, resumed=False):
-        welcome = await db(welcome_data)(self.peer_id)
+    async def send_welcome(self, welcome=None, resumed=False):
+        welcome = dict(welcome or await db(roster.welcome_data)(self.peer_id))
         self.seq = welcome["state"]["seq"]
         self.peers = welcome.pop("channels")
         me = welcome.pop("me")
@@ -216,7 +215,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_payload({"type": "ice-servers", **ice_configuration(self.claims, self.room)})
 
     async def on_resync(self, message):
-        welcome = await db(welcome_data)(self.peer_id)
+        welcome = await db(roster.welcome_data)(self.peer_id)
         self.seq = welcome["state"]["seq"]
         self.peers = welcome["channels"]
         await self.send_payload({"type": "state", "state": welcome["state"]})
@@ -375,17 +374,3 @@ class RoomConsumer(AsyncWebsocketConsumer):
 def roster_permissions(role):
     return ROLE_PERMISSIONS[role]
 
-
-def welcome_data(peer_id):
-    """Return what `welcome` and `state` carry for this participant, read in one transaction."""
-    with transaction.atomic():
-        participant = roster.seated_participant(peer_id)
-        meeting = participant.meeting
-        channels = roster.peer_channels(meeting)
-        channels.pop(peer_id, None)
-        return {
-            "me": roster.describe(participant),
-            "state": roster.snapshot(meeting, participant),
-            "private_chat": roster.private_chat_for(meeting, participant.identity),
-            "channels": channels,
-        }

@@ -96,7 +96,7 @@ def admit(room_id, peer_id):
         if meeting is None:
             raise UserError("unknown-peer", f"There is nobody {peer_id[:32]} in the lobby.", "admit")
         target = target_in(meeting, peer_id, (Participant.Status.LOBBY,), "admit")
-        check_room_has_a_seat(room, meeting, target.identity)
+        check_room_has_a_seat(room, list(Participant.objects.filter(meeting=meeting)), target.identity)
         target.status = Participant.Status.JOINED
         target.save(update_fields=["status"])
         outbox = Outbox(notices=[(target.channel_name, {"type": "peer.notice", "action": "admitted",

@@ -46,6 +46,7 @@ class Admission:
     resume_secret: str
     resumed: bool
     outbox: Outbox
+    welcome: dict = None  # what welcome_for() returns, read in the admitting transaction; None in the lobby
 
 
 def new_peer_id():
@@ -118,33 +119,56 @@ def live_count(room):
 
 
 # Reading state.
-def visible_peers(meeting):
-    return list(
-        Participant.objects.filter(meeting=meeting, status__in=SEATED)
-        .exclude(role__in=HIDDEN_ROLES)
-        .order_by("joined_at", "peer_id")
-    )
+def visible_peers(meeting, participants=None):
+    """Return the seated, visible participants, oldest first; from `participants` when the caller has them."""
+    if participants is None:
+        participants = Participant.objects.filter(meeting=meeting)
+    seated = [p for p in participants if p.status in SEATED and p.role not in HIDDEN_ROLES]
+    return sorted(seated, key=lambda p: (p.joined_at, p.peer_id))
 
 
-def lobby_of(meeting):
-    return list(Participant.objects.filter(meeting=meeting, status=Participant.Status.LOBBY).order_by("joined_at"))
+def lobby_of(meeting, participants=None):
+    if participants is None:
+        participants = Participant.objects.filter(meeting=meeting, status=Participant.Status.LOBBY)
+    return sorted((p for p in participants if p.status == Participant.Status.LOBBY), key=lambda p: p.joined_at)
 
 
-def snapshot(meeting, viewer):
+def snapshot(meeting, viewer, participants=None):
     """Return the room state as `viewer` (a Participant) may see it: what `welcome` and `state` carry."""
+    if participants is None:
+        participants = list(Participant.objects.filter(meeting=meeting))
     room = meeting.room
-    lobby = lobby_of(meeting)
+    lobby = lobby_of(meeting, participants)
     chat = list(ChatMessage.objects.filter(meeting=meeting, seq__isnull=False).order_by("-seq")[: settings.CHAT_HISTORY])
     state = {
         "seq": meeting.seq,
         "room": describe_room(room, meeting),
-        "peers": [describe(p) for p in visible_peers(meeting)],
+        "peers": [describe(p) for p in visible_peers(meeting, participants)],
         "lobby_count": len(lobby),
         "chat": [describe_chat(m) for m in reversed(chat)],
     }
     if viewer.role in MODERATOR_ROLES:
         state["lobby"] = [describe_lobby_entry(p) for p in lobby]
     return state
+
+
+def welcome_for(meeting, participant, participants):
+    """Return what `welcome` and `state` carry for this participant, from the meeting's participants."""
+    return {
+        "me": describe(participant),
+        "state": snapshot(meeting, participant, participants),
+        "private_chat": private_chat_for(meeting, participant.identity),
+        "channels": {p.peer_id: p.channel_name for p in participants
+                     if p.status in SEATED and p.peer_id != participant.peer_id},
+    }
+
+
+def welcome_data(peer_id):
+    """The same, read afresh in one transaction (for resyncs and for guests admitted from the lobby)."""
+    with transaction.atomic():
+        participant = seated_participant(peer_id)
+        participants = list(Participant.objects.filter(meeting=participant.meeting))
+        return welcome_for(participant.meeting, participant, participants)
 
 
 def private_chat_for(meeting, identity):
@@ -193,8 +217,8 @@ def event(meeting, kind, **fields):
     return {"type": kind, "seq": next_seq(meeting), **fields}
 
 
-def lobby_event(meeting):
-    lobby = lobby_of(meeting)
+def lobby_event(meeting, participants=None):
+    lobby = lobby_of(meeting, participants)
     return event(
         meeting, "lobby-updated", lobby_count=len(lobby), lobby=[describe_lobby_entry(p) for p in lobby]
     )
@@ -239,7 +263,13 @@ def admit(slug, claims, channel_name, password=None, resume=None, presence=None)
 
         resumed = resume_seat(meeting, claims, channel_name, resume, outbox)
         if resumed is not None:
-            return Admission(room, meeting, resumed, resume["secret"], True, outbox)
+            admission = Admission(room, meeting, resumed, resume["secret"], True, outbox)
+            if resumed.status != Participant.Status.LOBBY:
+                admission.welcome = welcome_for(meeting, resumed, list(Participant.objects.filter(meeting=meeting)))
+            return admission
+
+        # One read of the meeting's people serves the seat count, the same-identity check and the welcome.
+        participants = list(Participant.objects.filter(meeting=meeting))
 
         past_gates = claims.role in ROLES_PAST_GATES
         if not past_gates and room.is_locked:
@@ -251,13 +281,14 @@ def admit(slug, claims, channel_name, password=None, resume=None, presence=None)
                 raise ProtocolError("bad-password", "That is not the room's password.")
         to_lobby = room.requires_approval and not past_gates
         if not to_lobby and claims.role not in HIDDEN_ROLES:
-            check_room_has_a_seat(room, meeting, claims.identity)
+            check_room_has_a_seat(room, participants, claims.identity)
 
         # The same identity connecting again without resuming: the newer connection replaces the older one.
-        for older in Participant.objects.filter(meeting=meeting, identity=claims.identity):
+        for older in [p for p in participants if p.identity == claims.identity]:
             outbox.notices.append((older.channel_name, {"type": "peer.notice", "action": "replaced",
                                                         "peer_id": older.peer_id}))
             outbox.events.extend(take_out(meeting, older, "replaced"))
+            participants.remove(older)
 
         secret = secrets.token_urlsafe(24)
         participant = Participant.objects.create(
@@ -272,12 +303,15 @@ def admit(slug, claims, channel_name, password=None, resume=None, presence=None)
             resume_hash=hash_secret(secret),
             **initial_presence(claims, presence),
         )
-        Meeting.objects.filter(pk=meeting.pk).update(emptied_at=None)
+        if meeting.emptied_at is not None:
+            Meeting.objects.filter(pk=meeting.pk).update(emptied_at=None)
+        participants.append(participant)
         if to_lobby:
-            outbox.events.append(lobby_event(meeting))
-        else:
-            outbox.events.extend(joined_events(meeting, participant))
-        return Admission(room, meeting, participant, secret, False, outbox)
+            outbox.events.append(lobby_event(meeting, participants))
+            return Admission(room, meeting, participant, secret, False, outbox)
+        outbox.events.extend(joined_events(meeting, participant))
+        welcome = welcome_for(meeting, participant, participants)
+        return Admission(room, meeting, participant, secret, False, outbox, welcome)
 
 
 def initial_presence(claims, presence):
@@ -298,12 +332,10 @@ def check_identity_may_enter(room, identity):
     raise ProtocolError("forbidden", "You are not a member of this room.")
 
 
-def check_room_has_a_seat(room, meeting, identity):
-    seated = (
-        Participant.objects.filter(meeting=meeting, status__in=SEATED)
-        .exclude(role__in=HIDDEN_ROLES)
-        .exclude(identity=identity)
-        .count()
+def check_room_has_a_seat(room, participants, identity):
+    """Refuse when the room's visible seats, not counting this identity's own, are all taken."""
+    seated = sum(
+        1 for p in participants if p.status in SEATED and p.role not in HIDDEN_ROLES and p.identity != identity
     )
     if seated >= room.max_participants:
         raise ProtocolError("room-full", f"This room is full ({room.max_participants} people).")
