@@ -1,0 +1,171 @@
+"""Call setup: time from joining to the first decoded remote frame between two headless Chromium peers.
+
+    python bench/call_setup.py [--calls 20] [--redis]
+
+Alice waits in the room; Bob opens the room page `calls` times. An init script in Bob's page timestamps the
+signalling socket opening, the welcome, ICE checking and connected, DTLS (the peer connection) connected, and the
+first decoded remote video frame. Prints p50/p95 of each phase and writes bench/results/call_setup.json.
+"""
+
+import argparse
+import datetime
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench.run import machine  # noqa: E402
+from tests.servers import Deployment, RedisServer  # noqa: E402
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", "--allow-loopback-in-peer-connection",
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+TIMELINE = """
+(() => {
+  const marks = window.__callMarks = {};
+  const mark = (name) => { if (!(name in marks)) marks[name] = performance.now(); };
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const socket = new NativeWebSocket(...args);
+    socket.addEventListener('open', () => mark('socket_open'));
+    socket.addEventListener('message', (event) => {
+      try { if (JSON.parse(event.data).type === 'welcome') mark('welcome'); } catch (error) {}
+    });
+    return socket;
+  };
+  window.WebSocket.prototype = NativeWebSocket.prototype;
+  Object.assign(window.WebSocket, NativeWebSocket);
+  const NativePeerConnection = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (...args) {
+    const pc = new NativePeerConnection(...args);
+    mark('peer_connection');
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (pc.iceConnectionState === 'checking') mark('ice_checking');
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') mark('ice_connected');
+    });
+    pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') mark('dtls_connected'); });
+    pc.addEventListener('track', (event) => {
+      if (event.track.kind !== 'video') return;
+      const probe = document.createElement('video');
+      probe.muted = true; probe.playsInline = true; probe.srcObject = new MediaStream([event.track]);
+      probe.requestVideoFrameCallback(() => mark('first_frame'));
+      probe.play().catch(() => {});
+      window.__probe = probe;
+    });
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
+})();
+"""
+
+PHASES = {
+    "signalling": ("socket_open", "welcome"),
+    "ice": ("ice_checking", "ice_connected"),
+    "dtls": ("ice_connected", "dtls_connected"),
+    "first_frame": ("dtls_connected", "first_frame"),
+    "total": ("socket_open", "first_frame"),
+}
+
+
+def sign_in(context, base_url, username, password):
+    page = context.new_page()
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def enter_room(page, url):
+    page.goto(url)
+    join = page.get_by_role("button", name="Join now")
+    if join.count():  # the pre-join screen, when the page has one
+        join.first.click()
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--redis", action="store_true", help="workers on Redis instead of the in-process layer")
+    parser.add_argument("--out", default=str(REPO / "bench" / "results" / "call_setup.json"))
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="confer-bench-call-") as workdir:
+        redis = RedisServer(Path(workdir) / "redis").start() if args.redis else None
+        deployment = Deployment(Path(workdir) / "deployment", redis_url=redis.url if redis else None).setup()
+        try:
+            deployment.create_user("alice", "alice-password-1", "Alice")
+            deployment.create_user("bob", "bob-password-1", "Bob")
+            room = deployment.create_room("alice", "Call setup")
+            worker = deployment.start_worker()
+            url = f"{worker.base_url}/r/{room}/"
+            samples = []
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+                alice_context = browser.new_context(viewport={"width": 640, "height": 480})
+                alice = sign_in(alice_context, worker.base_url, "alice", "alice-password-1")
+                console = []
+                alice.on("console", lambda message: console.append(f"alice {message.type}: {message.text}"))
+                enter_room(alice, url)
+                bob_context = browser.new_context(viewport={"width": 640, "height": 480})
+                bob_context.add_init_script(TIMELINE)
+                sign_in(bob_context, worker.base_url, "bob", "bob-password-1").close()
+                for call in range(args.calls + 1):
+                    bob = bob_context.new_page()
+                    enter_room(bob, url)
+                    try:
+                        bob.wait_for_function("window.__callMarks && 'first_frame' in window.__callMarks",
+                                              timeout=30000)
+                    except Exception:
+                        bob.screenshot(path=str(Path(workdir) / "stuck.png"))
+                        print("\n".join(console[-40:]))
+                        raise SystemExit(f"call {call} never showed a frame; marks: {bob.evaluate('window.__callMarks')}"
+                                         f"; page text: {bob.inner_text('body')[:500]!r}")
+                    marks = bob.evaluate("window.__callMarks")
+                    leave = bob.get_by_role("button", name="Leave")
+                    if leave.count():
+                        leave.first.click()
+                    bob.close()
+                    time.sleep(0.5)
+                    if call == 0:
+                        continue  # the first call warms Chromium and the server up
+                    samples.append({phase: marks[end] - marks[start] for phase, (start, end) in PHASES.items()
+                                    if start in marks and end in marks})
+                browser.close()
+        finally:
+            deployment.stop()
+            if redis:
+                redis.stop()
+
+    figures = {}
+    for phase in PHASES:
+        values = [sample[phase] for sample in samples if phase in sample]
+        if values:
+            figures[phase] = {"p50_ms": round(percentile(values, 0.5), 1), "p95_ms": round(percentile(values, 0.95), 1),
+                              "mean_ms": round(statistics.fmean(values), 1), "count": len(values)}
+    report = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "machine": machine(), "layer": "redis" if args.redis else "in-process", "calls": args.calls,
+              "phases": figures}
+    print(json.dumps(report, indent=2))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

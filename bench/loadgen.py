@@ -1,0 +1,385 @@
+"""The load generator: a separate process that drives a signalling server and measures it.
+
+    python bench/loadgen.py '<json config>'   -> prints one JSON object with the figures
+
+Latencies are measured inside this process (sender and receiver share one clock). The config names the scenario
+and the servers' WebSocket base URLs; tokens are minted here with the deployment's room-token secret.
+"""
+
+import asyncio
+import itertools
+import json
+import random
+import resource
+import statistics
+import sys
+import time
+
+import jwt
+from websockets.asyncio.client import connect
+
+clock = time.perf_counter
+
+
+def percentile(values, fraction):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def summary(latencies_ms):
+    return {
+        "count": len(latencies_ms),
+        "p50_ms": round(percentile(latencies_ms, 0.50), 3) if latencies_ms else None,
+        "p99_ms": round(percentile(latencies_ms, 0.99), 3) if latencies_ms else None,
+        "mean_ms": round(statistics.fmean(latencies_ms), 3) if latencies_ms else None,
+    }
+
+
+class Minter:
+    def __init__(self, config):
+        self.secret = config["secret"]
+        self.counter = itertools.count(1)
+
+    def token(self, room):
+        now = int(time.time())
+        number = next(self.counter)
+        claims = {"iss": "confer", "aud": "confer-signalling", "sub": f"bench:{number}", "name": f"Load {number}",
+                  "room": room, "role": "participant", "iat": now, "nbf": now, "exp": now + 3600,
+                  "jti": f"bench-{number}-{random.random()}"}
+        return jwt.encode(claims, self.secret, algorithm="HS256")
+
+
+class Peer:
+    """One load client: joins a room, answers pings, hands received messages to a callback."""
+
+    def __init__(self, url, room, minter, on_message=None):
+        self.url, self.room, self.minter = url, room, minter
+        self.on_message = on_message
+        self.peer_id = None
+        self.socket = None
+        self.others = []
+        self.reader = None
+        self.closed = False
+
+    async def open(self):
+        self.socket = await connect(f"{self.url}/ws/rooms/{self.room}/", max_size=2**20, open_timeout=60,
+                                    ping_interval=None, compression=None)
+
+    async def join(self):
+        await self.socket.send(json.dumps({"type": "join", "token": self.minter.token(self.room), "versions": [1]}))
+        welcome = json.loads(await self.socket.recv())
+        if welcome.get("type") != "welcome":
+            raise RuntimeError(f"join refused: {welcome}")
+        self.peer_id = welcome["peer_id"]
+        self.others = [peer["peer_id"] for peer in welcome.get("roster", [])]
+        return welcome
+
+    def start_reading(self):
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self):
+        try:
+            async for frame in self.socket:
+                message = json.loads(frame)
+                kind = message.get("type")
+                if kind == "peer-joined":
+                    self.others.append(message["peer"]["peer_id"])
+                elif kind == "peer-left":
+                    if message["peer_id"] in self.others:
+                        self.others.remove(message["peer_id"])
+                if self.on_message:
+                    self.on_message(self, message)
+        except Exception:
+            pass
+        finally:
+            self.closed = True
+
+    async def send(self, payload):
+        await self.socket.send(json.dumps(payload))
+
+    async def close(self):
+        if self.reader:
+            self.reader.cancel()
+        try:
+            await self.socket.close()
+        except Exception:
+            pass
+
+
+async def gather_limited(coroutines, limit):
+    semaphore = asyncio.Semaphore(limit)
+
+    async def run(coroutine):
+        async with semaphore:
+            return await coroutine
+
+    return await asyncio.gather(*(run(c) for c in coroutines))
+
+
+async def open_and_join(url, room, minter, on_message=None):
+    peer = Peer(url, room, minter, on_message)
+    for attempt in range(5):
+        try:
+            await peer.open()
+            await peer.join()
+            peer.start_reading()
+            return peer
+        except Exception:
+            await asyncio.sleep(0.2 * (attempt + 1))
+    raise RuntimeError(f"could not join {room}")
+
+
+async def keep_alive(peers, every=10.0):
+    """Ping as the room page does, so the server's liveness check does not drop idle sockets."""
+    while True:
+        await asyncio.sleep(every)
+        for peer in list(peers):
+            if not peer.closed:
+                try:
+                    await peer.send({"type": "ping"})
+                except Exception:
+                    pass
+
+
+def spread(urls, index):
+    return urls[index % len(urls)]
+
+
+async def fill_rooms(config, minter, rooms, per_room, on_message=None):
+    coroutines = [open_and_join(spread(config["urls"], i), room, minter, on_message)
+                  for i, (room, _) in enumerate((room, n) for room in rooms for n in range(per_room))]
+    return await gather_limited(coroutines, config.get("concurrency", 50))
+
+
+# Scenarios.
+async def scenario_join(config, minter):
+    """Join latency: WebSocket open to `welcome`, with `idle` other sockets connected."""
+    idle = await fill_rooms(config, minter, config["idle_rooms"], config["per_room"])
+    pinger = asyncio.create_task(keep_alive(idle))
+    await asyncio.sleep(1)
+    latencies = []
+    for i in range(config["joins"]):
+        peer = Peer(spread(config["urls"], i), config["join_rooms"][i % len(config["join_rooms"])], minter)
+        await peer.open()
+        started = clock()
+        await peer.join()
+        latencies.append((clock() - started) * 1000)
+        await peer.send({"type": "leave"})
+        await peer.close()
+    pinger.cancel()
+    await gather_limited([p.close() for p in idle], 200)
+    return {"idle_sockets": len(idle), "join": summary(latencies)}
+
+
+def stamp_payload(kind, to, message_id):
+    sent = f"{clock():.9f}"
+    if kind == "offer":
+        return {"type": "offer", "to": to, "description": {"type": "offer", "sdp": f"v=0\r\na=bench:{message_id}:{sent}\r\n"}}
+    if kind == "candidate":
+        return {"type": "candidate", "to": to, "candidate": {
+            "candidate": f"candidate:{message_id} 1 udp 2122260223 127.0.0.1 {sent} typ host", "sdp_mid": "0",
+            "sdp_mline_index": 0}}
+    return {"type": "chat", "text": f"bench:{message_id}:{sent}"}
+
+
+def read_stamp(message):
+    kind = message.get("type")
+    try:
+        if kind == "offer":
+            marker = message["description"]["sdp"].split("a=bench:")[1].split("\r\n")[0]
+            message_id, sent = marker.split(":")
+            return kind, message_id, float(sent)
+        if kind == "candidate":
+            parts = message["candidate"]["candidate"].split()
+            return kind, parts[0].split(":")[1], float(parts[5])
+        if kind == "chat":
+            _, message_id, sent = message["message"]["text"].split(":")
+            return kind, message_id, float(sent)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return None
+    return None
+
+
+class Recorder:
+    """Collect latencies of stamped messages as they arrive, after a warm-up."""
+
+    def __init__(self, warmup_until):
+        self.warmup_until = warmup_until
+        self.latencies = {"offer": [], "candidate": [], "chat": []}
+        self.received_ids = set()
+        self.errors = []
+        self.gaps = 0
+        self.seq_seen = {}
+
+    def __call__(self, peer, message):
+        now = clock()
+        if message.get("type") == "error":
+            self.errors.append(message.get("code"))
+            return
+        seq = message.get("seq")
+        if seq is not None:
+            last = self.seq_seen.get(peer)
+            if last is not None and seq > last + 1:
+                self.gaps += 1
+            self.seq_seen[peer] = max(seq, last or 0)
+        stamped = read_stamp(message)
+        if stamped is None:
+            return
+        kind, message_id, sent = stamped
+        if kind == "chat" and message["message"].get("from") == peer.peer_id:
+            return
+        self.received_ids.add(message_id)
+        if sent >= self.warmup_until:
+            self.latencies[kind].append((now - sent) * 1000)
+
+
+async def send_loop(peers, rate, until, kinds, counter, sent_log=None, stable=None):
+    """Each peer sends `rate` messages a second, cycling through kinds, to a random other peer of its room."""
+    interval = 1.0 / rate
+
+    async def one(peer, offset):
+        await asyncio.sleep(offset)
+        next_at = clock()
+        cycle = itertools.cycle(kinds)
+        while clock() < until and not peer.closed:
+            targets = [p for p in peer.others if stable is None or p in stable]
+            if targets:
+                kind = next(cycle)
+                message_id = str(next(counter))
+                to = random.choice(targets)
+                try:
+                    await peer.send(stamp_payload(kind, to, message_id))
+                    if sent_log is not None and (stable is None or peer.peer_id in stable):
+                        sent_log.append((message_id, kind))
+                except Exception:
+                    return
+            next_at += interval
+            await asyncio.sleep(max(0, next_at - clock()))
+
+    await asyncio.gather(*(one(peer, random.random() * interval) for peer in peers))
+
+
+async def scenario_relay(config, minter):
+    """One-way latency of offers, candidates and chat at rooms x peers, `rate` messages a second each."""
+    warmup = config.get("warmup", 3)
+    recorder = Recorder(warmup_until=float("inf"))
+    peers = await fill_rooms(config, minter, config["rooms"], config["per_room"], recorder)
+    pinger = asyncio.create_task(keep_alive(peers))
+    await asyncio.sleep(1)
+    start = clock()
+    recorder.warmup_until = start + warmup
+    until = start + warmup + config["duration"]
+    await send_loop(peers, config["rate"], until, ["offer", "candidate", "chat"], itertools.count(1))
+    await asyncio.sleep(1)
+    pinger.cancel()
+    await gather_limited([p.close() for p in peers], 200)
+    return {"sockets": len(peers), "rate_per_peer": config["rate"],
+            "offer": summary(recorder.latencies["offer"]), "candidate": summary(recorder.latencies["candidate"]),
+            "chat": summary(recorder.latencies["chat"]), "errors": len(recorder.errors)}
+
+
+async def scenario_throughput(config, minter):
+    """Raise the offered load step by step; report delivered relays a second while p99 stays under the limit."""
+    recorder = Recorder(warmup_until=float("inf"))
+    peers = await fill_rooms(config, minter, config["rooms"], config["per_room"], recorder)
+    pinger = asyncio.create_task(keep_alive(peers))
+    await asyncio.sleep(1)
+    steps, best = [], None
+    counter = itertools.count(1)
+    for rate in config["rates"]:
+        recorder.latencies = {"offer": [], "candidate": [], "chat": []}
+        start = clock()
+        recorder.warmup_until = start + 1
+        await send_loop(peers, rate, start + 1 + config["step_seconds"], ["candidate"], counter)
+        await asyncio.sleep(0.5)
+        latencies = recorder.latencies["candidate"]
+        delivered = len(latencies) / config["step_seconds"]
+        p99 = percentile(latencies, 0.99)
+        steps.append({"offered_per_s": rate * len(peers), "delivered_per_s": round(delivered),
+                      "p99_ms": round(p99, 3) if p99 is not None else None})
+        if p99 is not None and p99 <= config["p99_limit_ms"]:
+            best = round(delivered)
+        else:
+            break
+    pinger.cancel()
+    await gather_limited([p.close() for p in peers], 200)
+    return {"sockets": len(peers), "steps": steps, "delivered_per_s_under_limit": best}
+
+
+async def scenario_idle(config, minter):
+    """Hold `count` joined sockets with heartbeats on, then report how many are still open."""
+    peers = await fill_rooms(config, minter, config["rooms"], config["per_room"])
+    pinger = asyncio.create_task(keep_alive(peers))
+    await asyncio.sleep(config.get("hold", 15))
+    alive = sum(1 for p in peers if not p.closed)
+    print(json.dumps({"ready": True, "alive": alive}), flush=True)
+    await asyncio.sleep(config.get("hold_after_ready", 5))
+    alive = sum(1 for p in peers if not p.closed)
+    pinger.cancel()
+    await gather_limited([p.close() for p in peers], 500)
+    return {"sockets_opened": len(peers), "sockets_alive_at_end": alive}
+
+
+async def scenario_delivery(config, minter):
+    """A long run with joins and leaves going on: count relays between staying peers that never arrived."""
+    recorder = Recorder(warmup_until=0)
+    rooms, per_room = config["rooms"], config["per_room"]
+    stayers = await fill_rooms(config, minter, rooms, per_room, recorder)
+    stable = {peer.peer_id for peer in stayers}
+    churners = []
+    pinger = asyncio.create_task(keep_alive(stayers))
+    until = clock() + config["duration"]
+    sent = []
+
+    async def churn():
+        index = 0
+        while clock() < until:
+            room = rooms[index % len(rooms)]
+            try:
+                peer = await open_and_join(spread(config["urls"], index), room, minter)
+                churners.append(peer)
+                if len(churners) > len(rooms):
+                    old = churners.pop(0)
+                    await old.send({"type": "leave"})
+                    await old.close()
+            except Exception:
+                pass
+            index += 1
+            await asyncio.sleep(config["churn_interval"])
+
+    await asyncio.gather(send_loop(stayers, config["rate"], until, ["offer", "candidate", "chat"],
+                                   itertools.count(1), sent, stable), churn())
+    await asyncio.sleep(3)
+    pinger.cancel()
+    relays = [(message_id, kind) for message_id, kind in sent if kind != "chat"]
+    lost = [message_id for message_id, kind in relays if message_id not in recorder.received_ids]
+    result = {"duration_s": config["duration"], "staying_sockets": len(stayers), "relays_sent": len(relays),
+              "relays_lost": len(lost), "chat_sent": len(sent) - len(relays), "seq_gaps_seen": recorder.gaps,
+              "errors": len(recorder.errors), "joins_and_leaves": len(churners)}
+    await gather_limited([p.close() for p in stayers + churners], 200)
+    return result
+
+
+SCENARIOS = {"join": scenario_join, "relay": scenario_relay, "throughput": scenario_throughput,
+             "idle": scenario_idle, "delivery": scenario_delivery}
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    minter = Minter(config)
+    result = asyncio.run(SCENARIOS[config["scenario"]](config, minter))
+    print(json.dumps({"result": result}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
