@@ -186,6 +186,7 @@ if len(ROOM_TOKEN_SECRET.encode()) < 32 and not DEBUG:
 ROOM_TOKEN_ISSUER = env_str("ROOM_TOKEN_ISSUER", "confer")
 ROOM_TOKEN_AUDIENCE = env_str("ROOM_TOKEN_AUDIENCE", "confer-signalling")
 ROOM_TOKEN_LIFETIME = timedelta(seconds=env_int("ROOM_TOKEN_LIFETIME", 600, minimum=10, maximum=86400))
+ROOM_TOKEN_LEEWAY = env_int("ROOM_TOKEN_LEEWAY", 5, minimum=0, maximum=300)
 
 # Signalling limits and timeouts (docs/protocol.md).
 SIGNALLING_JOIN_TIMEOUT = env_int("SIGNALLING_JOIN_TIMEOUT", 5, minimum=1)

@@ -129,6 +129,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 issuer=settings.ROOM_TOKEN_ISSUER,
                 audience=settings.ROOM_TOKEN_AUDIENCE,
                 room=self.slug,
+                leeway=settings.ROOM_TOKEN_LEEWAY,
             )
         except TokenError as error:
             raise ProtocolError(error.code, error.message) from None

@@ -150,8 +150,8 @@ class Deployment:
             "print(json.dumps(room.slug))"
         )
 
-    def start_worker(self, **kwargs):
-        worker = DaphneWorker(self, **kwargs).start()
+    def start_worker(self, wait_healthy=True, **kwargs):
+        worker = DaphneWorker(self, **kwargs).start(wait_healthy=wait_healthy)
         self.workers.append(worker)
         return worker
 
@@ -176,7 +176,7 @@ class DaphneWorker:
     def ws_url(self):
         return f"ws://{LOOPBACK}:{self.port}"
 
-    def start(self):
+    def start(self, wait_healthy=True):
         log_path = self.deployment.workdir / f"daphne-{self.port}.log"
         self.log = open(log_path, "ab")
         self.process = subprocess.Popen(
@@ -185,7 +185,8 @@ class DaphneWorker:
             cwd=REPO, env=self.deployment.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port, timeout=30, process=self.process)
-        self.wait_healthy()
+        if wait_healthy:
+            self.wait_healthy()
         return self
 
     def wait_healthy(self, timeout=20):
