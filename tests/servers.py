@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -211,3 +212,58 @@ class DaphneWorker:
         """SIGKILL, as a crash would."""
         self.process.kill()
         self.process.wait()
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free loopback port, run as the `postgres` system user, stopped by PID."""
+
+    def __init__(self):
+        # Its own directory right under /tmp: pytest's are private to root, and PostgreSQL refuses to run as root.
+        self.workdir = Path(tempfile.mkdtemp(prefix="confer-postgres-"))
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self):
+        return f"postgres://confer@{LOOPBACK}:{self.port}/confer"
+
+    @staticmethod
+    def binary(name):
+        found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+        if not found:
+            raise FileNotFoundError(f"PostgreSQL's {name} is not installed (apt-get install postgresql)")
+        return str(found[-1])
+
+    def start(self):
+        import pwd
+
+        account = pwd.getpwnam("postgres")
+        data = self.workdir / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        as_postgres = {}
+        if os.getuid() == 0:
+            os.chown(self.workdir, account.pw_uid, account.pw_gid)
+            os.chown(data, account.pw_uid, account.pw_gid)
+            as_postgres = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": [], "cwd": self.workdir}
+        subprocess.run([self.binary("initdb"), "-D", str(data), "-A", "trust", "-U", "confer", "--no-sync"],
+                       check=True, capture_output=True, **as_postgres)
+        self.log = open(self.workdir / "postgres.log", "ab")
+        self.process = subprocess.Popen(
+            [self.binary("postgres"), "-D", str(data), "-h", LOOPBACK, "-p", str(self.port), "-k", str(self.workdir),
+             "-c", "fsync=off", "-c", "max_connections=200"],
+            stdout=self.log, stderr=subprocess.STDOUT, **as_postgres,
+        )
+        wait_for_port(self.port, process=self.process)
+        for _ in range(100):
+            created = subprocess.run([self.binary("createdb"), "-h", LOOPBACK, "-p", str(self.port), "-U", "confer",
+                                      "confer"], capture_output=True)
+            if created.returncode == 0:
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"could not create the database: {created.stderr!r}")
+
+    def stop(self):
+        if self.process is not None:
+            stop_process(self.process)
+            self.log.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
