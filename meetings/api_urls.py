@@ -1,6 +1,6 @@
 """Mounted at /api/ by config/urls.py: the versioned API, its OpenAPI schema and its browsable docs."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from meetings import api
@@ -13,6 +13,7 @@ urlpatterns = [
     path("v1/rooms/<slug:slug>/participants/", api.RoomParticipantsView.as_view(), name="api-room-participants"),
     path("v1/rooms/<slug:slug>/invites/", api.InviteListView.as_view(), name="api-room-invites"),
     path("v1/rooms/<slug:slug>/invites/<int:invite_id>/", api.InviteDetailView.as_view(), name="api-room-invite"),
+    path("", include("recordings.api_urls")),  # a room's recording and recordings
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404 too, never the site's HTML page.

@@ -18,6 +18,10 @@ def test_the_schema_describes_every_endpoint_and_both_ways_to_authenticate(clien
         "/api/v1/rooms/{slug}/participants/",
         "/api/v1/rooms/{slug}/invites/",
         "/api/v1/rooms/{slug}/invites/{invite_id}/",
+        "/api/v1/rooms/{slug}/recording/",
+        "/api/v1/rooms/{slug}/recordings/",
+        "/api/v1/rooms/{slug}/recordings/{recording_id}/",
+        "/api/v1/rooms/{slug}/recordings/{recording_id}/files/{file_id}/",
     }
     schemes = schema["components"]["securitySchemes"]
     assert schemes["ApiKeyAuth"] == {

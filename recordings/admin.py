@@ -1,0 +1,110 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from meetings import actions
+from recordings import service
+from recordings.models import RecorderProcess, Recording, RecordingFile
+
+
+def download_url(recording_file):
+    recording = recording_file.recording
+    return reverse("api-room-recording-file", args=[recording.room.slug, recording.pk, recording_file.pk])
+
+
+class RecordingFileInline(admin.TabularInline):
+    model = RecordingFile
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["download", "participant_name", "label", "duration", "size", "started_at", "ended_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("file"))
+    def download(self, recording_file):
+        name = recording_file.file.name.rsplit("/", 1)[-1]
+        return format_html('<a href="{}" download>{}</a>', download_url(recording_file), name)
+
+
+@admin.register(Recording)
+class RecordingAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "room", "status", "stop_reason", "started_by", "requested_at", "ended_at", "downloads"]
+    list_filter = ["status", "stop_reason", "requested_at"]
+    search_fields = ["room__name", "room__slug", "started_by"]
+    list_select_related = ["room"]
+    date_hierarchy = "requested_at"
+    readonly_fields = ["room", "status", "stop_reason", "error", "started_by", "started_by_user", "stopped_by",
+                       "requested_at", "started_at", "ended_at", "recorder", "recorder_channel"]
+    fields = readonly_fields
+    inlines = [RecordingFileInline]
+    actions = ["stop_recordings"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("files")
+
+    def has_add_permission(self, request):
+        return False  # start one from the room's admin page (an action on rooms) or the room page
+
+    @admin.display(description=_("files"))
+    def downloads(self, recording):
+        files = list(recording.files.all())
+        for recording_file in files:
+            recording_file.recording = recording
+        return format_html_join(
+            " ", '<a href="{}" download>{}</a>',
+            ((download_url(f), f.file.name.rsplit("/", 1)[-1]) for f in files),
+        ) or "—"
+
+    @admin.action(description=_("Stop the selected recordings"))
+    def stop_recordings(self, request, queryset):
+        for recording in queryset.filter(status__in=Recording.ACTIVE).select_related("room"):
+            try:
+                actions.stop_recording(recording.room, f"user:{request.user.pk}")
+            except actions.NotAllowed as error:
+                self.message_user(request, str(error), messages.WARNING)
+
+
+@admin.register(RecorderProcess)
+class RecorderProcessAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "hostname", "pid", "started_at", "last_seen", "alive"]
+    readonly_fields = ["channel_name", "hostname", "pid", "started_at", "last_seen"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True, description=_("alive"))
+    def alive(self, process):
+        return process.last_seen >= service.stale_before()
+
+
+# Hosts' start and stop in the rooms' admin too: actions added to the rooms' admin from here, so the rooms' admin
+# need not know this app.
+@admin.action(description=_("Start recording the selected rooms' meetings"))
+def start_recording(modeladmin, request, queryset):
+    for room in queryset:
+        try:
+            actions.start_recording(room, f"user:{request.user.pk}")
+            modeladmin.message_user(request, _("Recording %(room)s.") % {"room": room})
+        except actions.NotAllowed as error:
+            modeladmin.message_user(request, f"{room}: {error}", messages.ERROR)
+
+
+@admin.action(description=_("Stop recording the selected rooms' meetings"))
+def stop_recording(modeladmin, request, queryset):
+    for room in queryset:
+        try:
+            actions.stop_recording(room, f"user:{request.user.pk}")
+            modeladmin.message_user(request, _("Stopping the recording of %(room)s.") % {"room": room})
+        except actions.NotAllowed as error:
+            modeladmin.message_user(request, f"{room}: {error}", messages.WARNING)
+
+
+def add_room_actions():
+    from meetings.admin import RoomAdmin
+
+    RoomAdmin.actions = [*RoomAdmin.actions, start_recording, stop_recording]
+
+
+add_room_actions()

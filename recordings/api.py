@@ -1,0 +1,145 @@
+"""A room's recording through the REST API: start, stop, look, list, download. The room's owner (or staff) only."""
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from meetings import actions
+from meetings.api.common import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, acting_user, error_response, get_room
+from meetings.exceptions import ApiError
+from recordings.models import Recording, RecordingFile
+from recordings.serializers import RecordingSerializer
+
+# How each refusal of recordings.service reads over HTTP: a conflict with the state of things, told apart by code.
+# (No recorder running is not a server error: the request is fine, the deployment has nothing to do it with yet.)
+REFUSAL_STATUS = {
+    "no-recorder": status.HTTP_409_CONFLICT,
+    "already-recording": status.HTTP_409_CONFLICT,
+    "not-recording": status.HTTP_409_CONFLICT,
+}
+START_CONFLICT = error_response(
+    "A recording is starting or running already (`already-recording`), or no recorder process is running "
+    "(`no-recorder`)."
+)
+STOP_CONFLICT = error_response("No recording is starting or running (`not-recording`).")
+
+
+def refused(error):
+    return ApiError(REFUSAL_STATUS.get(error.code, status.HTTP_403_FORBIDDEN), error.code, str(error))
+
+
+def recordings_of(room):
+    return Recording.objects.filter(room=room).select_related("room").prefetch_related("files", "files__recording")
+
+
+class RoomRecordingView(APIView):
+    @extend_schema(
+        operation_id="rooms_recording_retrieve",
+        summary="The room's current recording",
+        description="The recording that is starting or running, or 404 (`not-recording`).",
+        responses={200: RecordingSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN,
+                   404: error_response("No such room (`not-found`), or no recording runs (`not-recording`).")},
+        tags=["recordings"],
+    )
+    def get(self, request, slug):
+        room = get_room(request, slug, manage=True)
+        recording = recordings_of(room).filter(status__in=Recording.ACTIVE).first()
+        if recording is None:
+            raise ApiError(status.HTTP_404_NOT_FOUND, "not-recording", "This meeting is not being recorded.")
+        return Response(RecordingSerializer(recording, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="rooms_recording_start",
+        summary="Start recording",
+        description="Everyone in the room is told at once that the meeting is being recorded; a recorder process "
+        "then joins it as a hidden peer and records each participant to a file of their own. The recording is "
+        "`starting` until the recorder has joined, then `recording`.",
+        request=None,
+        responses={201: RecordingSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND,
+                   409: START_CONFLICT},
+        tags=["recordings"],
+    )
+    def post(self, request, slug):
+        room = get_room(request, slug, manage=True)
+        try:
+            recording = actions.start_recording(room, f"user:{acting_user(request).pk}")
+        except actions.NotAllowed as error:
+            raise refused(error) from None
+        return Response(RecordingSerializer(recording, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="rooms_recording_stop",
+        summary="Stop recording",
+        description="The recording becomes `stopping`; its recorder closes its files and leaves, and it becomes "
+        "`done` a moment later.",
+        request=None,
+        responses={202: RecordingSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND,
+                   409: STOP_CONFLICT},
+        tags=["recordings"],
+    )
+    def delete(self, request, slug):
+        room = get_room(request, slug, manage=True)
+        try:
+            recording = actions.stop_recording(room, f"user:{acting_user(request).pk}")
+        except actions.NotAllowed as error:
+            raise refused(error) from None
+        return Response(RecordingSerializer(recording, context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class RoomRecordingListView(APIView):
+    @extend_schema(
+        operation_id="rooms_recordings_list",
+        summary="List a room's recordings",
+        description="Every recording of the room, newest first, with its files.",
+        responses={200: RecordingSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["recordings"],
+    )
+    def get(self, request, slug):
+        room = get_room(request, slug, manage=True)
+        return Response(RecordingSerializer(recordings_of(room), many=True, context={"request": request}).data)
+
+
+class RecordingDetailView(APIView):
+    @extend_schema(
+        operation_id="rooms_recordings_retrieve",
+        summary="Get a recording",
+        responses={200: RecordingSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN,
+                   404: error_response("No such room or recording (`not-found`).")},
+        tags=["recordings"],
+    )
+    def get(self, request, slug, recording_id):
+        room = get_room(request, slug, manage=True)
+        recording = recordings_of(room).filter(pk=recording_id).first()
+        if recording is None:
+            raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", "This room has no such recording.")
+        return Response(RecordingSerializer(recording, context={"request": request}).data)
+
+
+class RecordingFileView(APIView):
+    @extend_schema(
+        operation_id="rooms_recordings_files_download",
+        summary="Download a recording's file",
+        description="The WebM file (VP8 video, Opus audio) of one participant. It can be downloaded while the "
+        "recording still runs: it then ends where the recorder has got to.",
+        responses={(200, "video/webm"): OpenApiResponse(OpenApiTypes.BINARY), 401: UNAUTHENTICATED, 403: FORBIDDEN,
+                   404: error_response("No such room, recording or file (`not-found`).")},
+        tags=["recordings"],
+    )
+    def get(self, request, slug, recording_id, file_id):
+        room = get_room(request, slug, manage=True)
+        recording_file = RecordingFile.objects.filter(
+            pk=file_id, recording_id=recording_id, recording__room=room
+        ).first()
+        if recording_file is None:
+            raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", "This recording has no such file.")
+        try:
+            handle = recording_file.file.open("rb")
+        except OSError:
+            raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", "This file is no longer stored.") from None
+        name = recording_file.file.name.rsplit("/", 1)[-1]
+        return FileResponse(handle, as_attachment=True, filename=name, content_type="video/webm")

@@ -1,0 +1,89 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class RecorderProcess(models.Model):
+    """A running `manage.py recorder`: it marks itself alive every RECORDER_HEARTBEAT_SECONDS."""
+
+    channel_name = models.CharField(max_length=200, unique=True, help_text="Its own channel: stop requests go there.")
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"recorder {self.pid} on {self.hostname}"
+
+
+class Recording(models.Model):
+    """One recording of a room: a hidden recorder peer receives every participant into files."""
+
+    class Status(models.TextChoices):
+        STARTING = "starting", _("starting")
+        RECORDING = "recording", _("recording")
+        STOPPING = "stopping", _("stopping")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    ACTIVE = (Status.STARTING, Status.RECORDING)  # at most one per room
+    ANNOUNCED = (Status.STARTING, Status.RECORDING, Status.STOPPING)  # the room is told while any of these exists
+    FINISHED = (Status.DONE, Status.FAILED)
+
+    room = models.ForeignKey("meetings.Room", on_delete=models.CASCADE, related_name="recordings")
+    started_by = models.CharField(max_length=150, help_text="The identity that asked for it, e.g. user:3.")
+    started_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stopped_by = models.CharField(max_length=150, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the recorder joined the room.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.STARTING)
+    stop_reason = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    recorder = models.ForeignKey(
+        RecorderProcess, null=True, blank=True, on_delete=models.SET_NULL, related_name="recordings"
+    )
+    recorder_channel = models.CharField(max_length=200, blank=True, help_text="Where stop requests go.")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room"], condition=Q(status__in=["starting", "recording"]), name="one_active_recording_per_room"
+            )
+        ]
+
+    def __str__(self):
+        return f"Recording {self.pk} of {self.room_id} ({self.status})"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE
+
+
+def recording_file_name(instance, filename):
+    return f"recordings/{instance.recording.room.slug}/{instance.recording_id}/{filename}"
+
+
+class RecordingFile(models.Model):
+    """One participant's media from one connection: audio and camera, or a track that came later (a screen)."""
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=recording_file_name, max_length=300)
+    peer_id = models.CharField(max_length=32)
+    participant_name = models.CharField(max_length=64)
+    label = models.CharField(max_length=32, help_text="What it holds: audio-video, audio, video, screen.")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration = models.FloatField(default=0, help_text="Seconds.")
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+
+    def __str__(self):
+        return self.file.name

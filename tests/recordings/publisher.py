@@ -1,0 +1,191 @@
+"""A participant made of aiortc: it joins a room over the signalling protocol and answers offers like the room page,
+sending a synthetic tone and a synthetic moving picture.
+
+Only what the recorder tests need: it never offers, it answers every offer (a new DTLS fingerprint means a new
+connection), and it adds relayed candidates the way RECIPES.md says.
+"""
+
+import array
+import asyncio
+import contextlib
+import fractions
+import json
+import math
+import re
+import time
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av import AudioFrame, VideoFrame
+from websockets.asyncio.client import connect
+
+from tests.signalling_client import room_token
+
+AUDIO_RATE = 48000
+AUDIO_SAMPLES = 960  # 20 ms
+VIDEO_RATE = 90000
+FPS = 30
+WIDTH, HEIGHT = 320, 240
+
+
+class Tone(MediaStreamTrack):
+    """A 440 Hz tone in 20 ms frames, in real time."""
+
+    kind = "audio"
+
+    def __init__(self):
+        super().__init__()
+        self.start = None
+        self.samples = 0
+        period = [int(6000 * math.sin(2 * math.pi * 440 * i / AUDIO_RATE)) for i in range(AUDIO_RATE // 40)]
+        self.period = array.array("h", period * 40)  # one second
+
+    async def recv(self):
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self.start is None:
+            self.start = time.monotonic()
+        else:
+            self.samples += AUDIO_SAMPLES
+            await asyncio.sleep(max(0, self.start + self.samples / AUDIO_RATE - time.monotonic()))
+        offset = self.samples % AUDIO_RATE
+        frame = AudioFrame(format="s16", layout="mono", samples=AUDIO_SAMPLES)
+        frame.planes[0].update(self.period[offset:offset + AUDIO_SAMPLES].tobytes())
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = self.samples
+        frame.time_base = fractions.Fraction(1, AUDIO_RATE)
+        return frame
+
+
+class MovingBar(MediaStreamTrack):
+    """A white bar sweeping across a dark picture, 30 frames a second: every frame differs, as a camera's do."""
+
+    kind = "video"
+
+    def __init__(self):
+        super().__init__()
+        self.start = None
+        self.count = 0
+        chroma = bytes([128]) * (WIDTH * HEIGHT // 4)
+        self.chroma = chroma
+
+    async def recv(self):
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self.start is None:
+            self.start = time.monotonic()
+        else:
+            self.count += 1
+            await asyncio.sleep(max(0, self.start + self.count / FPS - time.monotonic()))
+        frame = VideoFrame(width=WIDTH, height=HEIGHT, format="yuv420p")
+        left = (self.count * 4) % (WIDTH - 32)
+        row = bytes([16]) * left + bytes([235]) * 32 + bytes([16]) * (WIDTH - left - 32)
+        frame.planes[0].update(row * HEIGHT)
+        frame.planes[1].update(self.chroma)
+        frame.planes[2].update(self.chroma)
+        frame.pts = int(self.count * VIDEO_RATE / FPS)
+        frame.time_base = fractions.Fraction(1, VIDEO_RATE)
+        return frame
+
+
+def fingerprints_of(sdp):
+    return sorted(set(re.findall(r"^a=fingerprint:.*$", sdp, flags=re.M)))
+
+
+class Publisher:
+    """One person in the room, sending a tone and a moving picture to whoever offers to receive them."""
+
+    def __init__(self, ws_base, room, identity, name, role="participant"):
+        self.url = f"{ws_base}/ws/rooms/{room}/"
+        self.room = room
+        self.identity = identity
+        self.name = name
+        self.role = role
+        self.connections = {}  # peer id -> (RTCPeerConnection, fingerprints)
+        self.events = []  # what this person was told, in order: ("recording", bool) and ("offer-from-hidden", id)
+        self.socket = None
+        self.reader = None
+        self.welcome = None
+
+    @property
+    def peer_id(self):
+        return self.welcome["peer_id"]
+
+    async def join(self, resume=None):
+        self.socket = await connect(self.url, open_timeout=10, max_size=2**22)
+        token = room_token(self.room, self.identity, self.name, role=self.role)
+        await self.socket.send(json.dumps({"type": "join", "token": token, "versions": [1],
+                                           "state": {"audio": True, "video": True}, "resume": resume}))
+        self.welcome = json.loads(await self.socket.recv())
+        assert self.welcome["type"] == "welcome", self.welcome
+        self.events.append(("recording", self.welcome["room"]["recording"]))
+        self.reader = asyncio.ensure_future(self.read())
+        return self
+
+    async def read(self):
+        with contextlib.suppress(Exception):
+            async for text in self.socket:
+                message = json.loads(text)
+                if message["type"] == "room-updated":
+                    self.events.append(("recording", message["room"]["recording"]))
+                elif message["type"] == "offer":
+                    if message.get("from_hidden"):
+                        self.events.append(("offer-from-hidden", message["from"]))
+                    await self.answer(message)
+                elif message["type"] == "candidate" and message["from"] in self.connections:
+                    await self.add_candidate(message)
+
+    async def answer(self, message):
+        sender, description = message["from"], message["description"]
+        fingerprints = fingerprints_of(description["sdp"])
+        known = self.connections.get(sender)
+        if known is None or known[1] != fingerprints:
+            if known is not None:
+                await known[0].close()
+            pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            self.connections[sender] = (pc, fingerprints)
+            await pc.setRemoteDescription(RTCSessionDescription(**description))
+            pc.addTrack(Tone())
+            pc.addTrack(MovingBar())
+        else:
+            pc = known[0]
+            await pc.setRemoteDescription(RTCSessionDescription(**description))
+        await pc.setLocalDescription(await pc.createAnswer())
+        await self.socket.send(json.dumps({"type": "answer", "to": sender, "description": {
+            "type": pc.localDescription.type, "sdp": pc.localDescription.sdp}}))
+
+    async def add_candidate(self, message):
+        from recordings.connection import candidate_from_wire
+
+        candidate = candidate_from_wire(message.get("candidate"))
+        if candidate is not None:
+            await self.connections[message["from"]][0].addIceCandidate(candidate)
+
+    @property
+    def recording_announced(self):
+        """Whether the room last told this person that it is being recorded."""
+        return [value for kind, value in self.events if kind == "recording"][-1]
+
+    async def drop(self):
+        """Lose the signalling socket (a network change), keeping the media connections."""
+        self.reader.cancel()
+        await self.socket.close()
+
+    async def resume(self):
+        """Come back within the grace window and take the same seat."""
+        return await self.join(resume={"peer_id": self.peer_id, "secret": self.welcome["resume_secret"]})
+
+    async def leave(self):
+        """Say goodbye and hang up, as the room page's Leave button does."""
+        with contextlib.suppress(Exception):
+            await self.socket.send(json.dumps({"type": "leave"}))
+        await self.hang_up()
+
+    async def hang_up(self):
+        if self.reader is not None:
+            self.reader.cancel()
+        with contextlib.suppress(Exception):
+            await self.socket.close()
+        for pc, _ in self.connections.values():
+            await pc.close()
+        self.connections = {}
