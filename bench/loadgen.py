@@ -91,10 +91,12 @@ class Peer:
                         self.others.remove(message["peer_id"])
                 if self.on_message:
                     self.on_message(self, message)
-        except Exception:
-            pass
+        except Exception as error:
+            self.close_reason = repr(error)[:80]
         finally:
             self.closed = True
+            if getattr(self.socket, "close_code", None) is not None:
+                self.close_reason = f"closed {self.socket.close_code} {self.socket.close_reason!r}"[:80]
 
     async def send(self, payload):
         await self.socket.send(json.dumps(payload))
@@ -212,9 +214,11 @@ class Recorder:
         self.errors = []
         self.gaps = 0
         self.seq_seen = {}
+        self.types = {}
 
     def __call__(self, peer, message):
         now = clock()
+        self.types[message.get("type")] = self.types.get(message.get("type"), 0) + 1
         if message.get("type") == "error":
             self.errors.append(message.get("code"))
             return
@@ -274,10 +278,14 @@ async def scenario_relay(config, minter):
     await send_loop(peers, config["rate"], until, ["offer", "candidate", "chat"], itertools.count(1))
     await asyncio.sleep(1)
     pinger.cancel()
+    closed = [p.close_reason for p in peers if p.closed and getattr(p, "close_reason", None)]
     await gather_limited([p.close() for p in peers], 200)
-    return {"sockets": len(peers), "rate_per_peer": config["rate"],
+    return {"sockets": len(peers), "rate_per_peer": config["rate"], "closed_early": len(closed),
+            "close_reasons": sorted(set(closed))[:5],
             "offer": summary(recorder.latencies["offer"]), "candidate": summary(recorder.latencies["candidate"]),
-            "chat": summary(recorder.latencies["chat"]), "errors": len(recorder.errors)}
+            "chat": summary(recorder.latencies["chat"]), "errors": len(recorder.errors),
+            "received_by_type": recorder.types,
+            "peers_with_no_one_to_talk_to": sum(1 for p in peers if not p.others)}
 
 
 async def scenario_throughput(config, minter):

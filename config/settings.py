@@ -85,8 +85,14 @@ TEMPLATES = [
 
 # Database: SQLite under var/ unless DATABASE_URL names another (postgres://... is supported).
 DATABASE_URL = env_str("DATABASE_URL", "")
+# Connections are kept (and checked before reuse): signalling reaches the database from one thread per worker
+# for every room event, and opening a connection each time was most of a chat message's cost.
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0), conn_health_checks=True
+        )
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "confer.sqlite3"}}
@@ -94,6 +100,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so two workers admitting at once queue instead of failing.
     # WAL lets readers and the one writer work at once; synchronous=NORMAL drops an fsync per commit (a crash
     # loses at most the last commits, never the database), which signalling commits on every room event.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -115,7 +123,7 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}
+        "default": {"BACKEND": "signalling.layers.InProcessChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}
     }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -7,11 +7,12 @@ import time
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
 from django.conf import settings
 
 from meetings import actions
 from meetings.tokens import ROLE_PERMISSIONS, TokenError, verify_room_token
-from signalling import housekeeping, moderation, protocol, roster
+from signalling import chat, housekeeping, moderation, protocol, roster
 from signalling.ice import ice_configuration
 from signalling.protocol import ProtocolError, UserError
 from signalling.publish import apublish, room_group
@@ -57,6 +58,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         finally:
             # Also after a crash (the channel layer gone, say): keep the seat for a resume instead of leaking it.
             await self.release_seat(keep_seat=True)
+
+    async def dispatch(self, message):
+        # channels hops into its database thread (aclose_old_connections) before every message. Our database work
+        # goes through database_sync_to_async, which does that itself in the same thread, so skip the hop: with
+        # it, every relay in the worker queued behind every other consumer's database work.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -236,10 +246,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         text = message["text"].strip()
         if len(text) > settings.CHAT_MAX_LENGTH:
             raise UserError("too-long", f"Chat messages are at most {settings.CHAT_MAX_LENGTH} characters.", "chat")
-        outbox, described = await db(roster.post_chat)(self.peer_id, text, message["to"])
-        await apublish(outbox, self.slug)
-        if message["to"] is not None:
-            await self.send_payload({"type": "chat", "message": described})
+        chat.writer.post(self, text, message["to"])
 
     async def on_moderation(self, message):
         room_id, by = self.room.pk, self.claims.identity

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from meetings.models import Room
@@ -207,8 +207,10 @@ def live_meeting(room, create=False):
 
 
 def next_seq(meeting):
-    meeting.seq += 1
-    Meeting.objects.filter(pk=meeting.pk).update(seq=meeting.seq)
+    """Take the meeting's next seq atomically (the row stays locked until the transaction ends)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Meeting._meta.db_table} SET seq = seq + 1 WHERE id = %s RETURNING seq", [meeting.pk])
+        meeting.seq = cursor.fetchone()[0]
     return meeting.seq
 
 
@@ -455,33 +457,6 @@ def seated_participant(peer_id):
     lock_room(participant.room_id)
     participant = Participant.objects.select_related("meeting", "meeting__room").get(pk=participant.pk)
     return participant
-
-
-def post_chat(sender_peer_id, text, to=None):
-    """Store a chat message; return (Outbox, the message as its sender sees it)."""
-    with transaction.atomic():
-        sender = seated_participant(sender_peer_id)
-        meeting = sender.meeting
-        message = ChatMessage(
-            meeting=meeting, sender_peer_id=sender.peer_id, sender_identity=sender.identity,
-            sender_name=sender.display_name, text=text,
-        )
-        if to is None:
-            message.seq = next_seq(meeting)
-            message.save()
-            described = describe_chat(message)
-            return Outbox(events=[{"type": "chat", "seq": message.seq, "message": described}]), described
-        recipient = Participant.objects.filter(
-            meeting=meeting, peer_id=to, status__in=SEATED
-        ).exclude(role__in=HIDDEN_ROLES).first()
-        if recipient is None:
-            raise UserError("unknown-peer", f"There is no peer {to[:32]} in this room.", "chat")
-        message.recipient_peer_id = recipient.peer_id
-        message.recipient_identity = recipient.identity
-        message.save()
-        described = describe_chat(message)
-        notice = {"type": "peer.notice", "action": "chat", "message": described}
-        return Outbox(notices=[(recipient.channel_name, notice)]), described
 
 
 def channel_of(room_id, peer_id):

@@ -4,10 +4,11 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
-from signalling import housekeeping, roster
-from signalling.models import Meeting
+from signalling import chat, housekeeping
+from signalling.models import Meeting, Participant
 from signalling.publish import apublish
 from signalling.state import apply_event
 from tests.signalling.conftest import seat, token_for
@@ -76,15 +77,28 @@ async def test_events_dropped_by_a_full_channel_show_as_a_gap_and_a_resync_repai
     bob_peer = await seat(peers, alices_room, bob)
     await alice_peer.receive_all()
     state = bob_peer.welcome["state"]  # what Alice holds too, once she has applied Bob's peer-joined
-    outboxes = [await database_sync_to_async(roster.post_chat)(bob_peer.peer_id, f"message {n}") for n in range(12)]
+    outboxes = await database_sync_to_async(chat.store_chat_messages)(
+        [(bob_peer.peer_id, f"message {n}", None) for n in range(12)]
+    )
     layer = get_channel_layer()
-    capacity = layer.capacity
-    layer.capacity = 3
+    alices_channel = await database_sync_to_async(
+        lambda: Participant.objects.get(peer_id=alice_peer.peer_id).channel_name
+    )()
+    real_send, delivered = layer.send, []
+
+    async def send_to_a_channel_that_fills_up(channel, message):
+        if channel == alices_channel:
+            if len(delivered) >= 3:
+                raise ChannelFull()  # what a full channel does; group_send drops the message and says nothing
+            delivered.append(message)
+        await real_send(channel, message)
+
+    layer.send = send_to_a_channel_that_fills_up
     try:
-        for outbox, _ in outboxes:  # back to back: Alice's consumer gets no turn to drain its channel
+        for outbox, _ in outboxes:
             await apublish(outbox, alices_room.slug)
     finally:
-        layer.capacity = capacity
+        layer.send = real_send
     await bob_peer.send({"type": "chat", "text": "the last one"})
     received = [m for m in await alice_peer.receive_all() if m.get("seq") is not None]
 
