@@ -2,6 +2,7 @@ import re
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,54 @@ class RoomForm(forms.ModelForm):
         help_texts = {
             "access": _("Members-only rooms let in you and the people you add in the room's settings."),
         }
+
+
+class RoomSettingsForm(RoomForm):
+    """The settings page's form: a room's name, access and size, and its rules for joining."""
+
+    password = forms.CharField(
+        label=_("New room password"),
+        required=False,
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("People who are not hosts or moderators must give it to join. Leave it empty to keep things as they are."),
+    )
+    clear_password = forms.BooleanField(label=_("Remove the room password"), required=False)
+
+    class Meta(RoomForm.Meta):
+        fields = ["name", "access", "max_participants", "requires_approval", "ice_transport_policy"]
+        labels = {
+            "requires_approval": _("Lobby: newcomers wait until a host or moderator lets them in"),
+            "ice_transport_policy": _("Network route"),
+        }
+        help_texts = {
+            **RoomForm.Meta.help_texts,
+            "requires_approval": _("Hosts and moderators always come straight in."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.has_password:
+            self.fields["password"].help_text = _(
+                "This room has a password. Type a new one to change it, or tick the box below to remove it."
+            )
+        else:
+            del self.fields["clear_password"]
+
+    def clean_ice_transport_policy(self):
+        policy = self.cleaned_data["ice_transport_policy"]
+        if policy == "relay" and not settings.TURN_URLS:
+            raise forms.ValidationError(
+                _("This server has no TURN relay (TURN_URLS is not set), so with “Relay only” no call could connect.")
+            )
+        return policy
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("clear_password"):
+            self.add_error("password", _("Either type a new password or remove it, not both."))
+        return cleaned
 
 
 class AddMemberForm(forms.Form):

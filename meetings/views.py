@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meetings import access, actions, guests
-from meetings.forms import AddMemberForm, JoinForm, RoomForm
+from meetings.forms import AddMemberForm, JoinForm, RoomForm, RoomSettingsForm
 from meetings.models import Room
 
 RECENT_ROOMS_ON_HOME = 6
@@ -96,7 +96,7 @@ def manager_only(view):
 def render_settings(request, room, room_form=None, member_form=None, status=200):
     context = {
         "room": room,
-        "room_form": room_form or RoomForm(instance=room),
+        "room_form": room_form or RoomSettingsForm(instance=room),
         "member_form": member_form or AddMemberForm(room=room),
         "memberships": room.memberships.select_related("user").order_by("user__username"),
         "room_link": request.build_absolute_uri(room.get_absolute_url()),
@@ -109,12 +109,27 @@ def room_settings(request, room):
     if request.method != "POST":
         return render_settings(request, room)
     # Bind to a copy so a rejected change does not show up in the page's heading.
-    room_form = RoomForm(request.POST, instance=Room.objects.get(pk=room.pk))
+    room_form = RoomSettingsForm(request.POST, instance=Room.objects.get(pk=room.pk))
     if not room_form.is_valid():
         return render_settings(request, room, room_form=room_form)
-    actions.update_room(room, **room_form.cleaned_data)
+    save_room_settings(room, room_form.cleaned_data)
     messages.success(request, _("The room's settings were saved."))
     return redirect("room_settings", slug=room.slug)
+
+
+def save_room_settings(room, data):
+    """Save the settings form: the joining rules first, then update_room, which checks, saves and tells the meeting."""
+    # actions.update_room changes only name, access, size and lock; the lobby, password and ICE policy are saved here.
+    room.requires_approval = data["requires_approval"]
+    room.ice_transport_policy = data["ice_transport_policy"]
+    if data.get("password"):
+        room.set_password(data["password"])
+    elif data.get("clear_password"):
+        room.set_password("")
+    room.save(update_fields=["requires_approval", "ice_transport_policy", "password_hash"])
+    actions.update_room(
+        room, name=data["name"], access=data["access"], max_participants=data["max_participants"]
+    )
 
 
 @require_POST

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,25 @@ def websocket_url(request, room):
     """Return the signalling WebSocket URL for this room, on the host the caller used."""
     scheme = "wss" if request.is_secure() else "ws"
     return f"{scheme}://{request.get_host()}/ws/rooms/{room.slug}/"
+
+
+MEETING_NAME_MAX_LENGTH = 64
+
+
+def meeting_name(request):
+    """Return the display name a session caller asked for, for this meeting only, or None for its usual name."""
+    data = request.data if isinstance(request.data, dict) else {}
+    name = data.get("name")
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise serializers.ValidationError({"name": ["Give the name as a string."]})
+    name = name.strip()
+    if len(name) > MEETING_NAME_MAX_LENGTH:
+        raise serializers.ValidationError(
+            {"name": [f"Ensure this field has no more than {MEETING_NAME_MAX_LENGTH} characters."]}
+        )
+    return name or None
 
 
 def find_room(slug):
@@ -45,6 +64,8 @@ class RoomTokenView(APIView):
             "room they are not a member of.\n"
             "- **Guest** (a session that opened an invite link): no body; a `participant` token for the invite's "
             "room only.\n"
+            "- A person or guest may send `{\"name\": \"...\"}` (up to 64 characters) to be called that in this "
+            "meeting instead of their usual name.\n"
             "- **Service** (`Authorization: Api-Key <key>`): names `identity`, `name` and `role` in the body; "
             "any existing room.\n\n"
             "Throttled per caller (`throttled`, with Retry-After)."
@@ -97,12 +118,18 @@ class RoomTokenView(APIView):
 
     def for_person(self, request, slug):
         room = find_room(slug)
+        name = meeting_name(request)
         if access.can_enter(request.user, room):
-            token, claims = actions.issue_token_for_user(request.user, room)
+            if name is None:
+                token, claims = actions.issue_token_for_user(request.user, room)
+            else:
+                token, claims = actions.issue_token(
+                    identity=f"user:{request.user.pk}", name=name, room=room, role=access.role_for(request.user, room)
+                )
             return token, claims, room
         guest = guests.guest_for(request, room)
         if guest is not None:
-            return (*self.issue_for_guest(guest, room), room)
+            return (*self.issue_for_guest(guest, room, name), room)
         raise ApiError(status.HTTP_403_FORBIDDEN, "not-a-member", "You are not a member of this room.")
 
     def for_guest(self, request, slug):
@@ -111,10 +138,11 @@ class RoomTokenView(APIView):
         # An anonymous session is not authenticated to DRF, so its CSRF check is ours to make.
         SessionAuthentication().enforce_csrf(request)
         room = find_room(slug)
+        name = meeting_name(request)
         had_entry = guests.has_entry_for(request, room)
         guest = guests.guest_for(request, room)
         if guest is not None:
-            return (*self.issue_for_guest(guest, room), room)
+            return (*self.issue_for_guest(guest, room, name), room)
         if had_entry:
             raise ApiError(
                 status.HTTP_403_FORBIDDEN, "invite-unusable", "The invite you joined with has expired or was revoked."
@@ -122,5 +150,5 @@ class RoomTokenView(APIView):
         raise ApiError(status.HTTP_403_FORBIDDEN, "guest-wrong-room", "Your invite is for another room.")
 
     @staticmethod
-    def issue_for_guest(guest, room):
-        return actions.issue_token(identity=guest.identity, name=guest.name, room=room, role=guest.role)
+    def issue_for_guest(guest, room, name=None):
+        return actions.issue_token(identity=guest.identity, name=name or guest.name, room=room, role=guest.role)

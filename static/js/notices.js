@@ -1,5 +1,7 @@
 // Plain messages in the room page's live region.
 
+import { gettext } from "./i18n.js";
+
 /** Plain messages in the page's live region, by key, so each kind of news replaces its previous one. */
 export class Notices {
   /** @param {HTMLElement} region */
@@ -36,7 +38,7 @@ export class Notices {
     const dismiss = document.createElement("button");
     dismiss.type = "button";
     dismiss.className = "notice-dismiss";
-    dismiss.setAttribute("aria-label", "Dismiss");
+    dismiss.setAttribute("aria-label", gettext("Dismiss"));
     dismiss.textContent = "×";
     dismiss.addEventListener("click", () => this.clear(key));
     element.append(dismiss);

@@ -2,156 +2,12 @@
 // No DOM access: the UI listens to its events.
 
 import { isPoliteTowards } from "./protocol.js";
+import { PeerLink } from "./peerlink.js";
 
 /**
  * @typedef {import("./protocol.js").SignallingClient} SignallingClient
  * @typedef {import("./protocol.js").Peer} Peer
  */
-
-/** Return the DTLS fingerprints of an SDP, which identify the other side's connection. @param {string} sdp */
-function fingerprintsOf(sdp) {
-  return [...new Set((sdp || "").match(/^a=fingerprint:.*$/gm) || [])].sort().join("\n");
-}
-
-/** One remote peer: its connection and the state perfect negotiation needs. */
-class PeerLink {
-  /**
-   * @param {PeerMesh} mesh
-   * @param {Peer} peer
-   * @param {boolean} polite  whether this side rolls back on a collision
-   */
-  constructor(mesh, peer, polite) {
-    this.mesh = mesh;
-    this.peer = peer;
-    this.polite = polite;
-    this.makingOffer = false;
-    this.ignoreOffer = false;
-    this.settingRemoteAnswerPending = false;
-    /** The fingerprints of the other side's connection, once known. */
-    this.remoteFingerprints = "";
-    /** @type {MediaStream | null} */
-    this.remoteStream = null;
-    this.pc = new RTCPeerConnection({
-      iceServers: mesh.iceServers,
-      iceTransportPolicy: mesh.iceTransportPolicy,
-    });
-    this.wire();
-    this.addLocalMedia(mesh.localStream);
-  }
-
-  get peerId() {
-    return this.peer.peer_id;
-  }
-
-  wire() {
-    const { pc, mesh } = this;
-    pc.addEventListener("negotiationneeded", async () => {
-      try {
-        this.makingOffer = true;
-        await pc.setLocalDescription();
-        mesh.signalling.sendOffer(this.peerId, pc.localDescription);
-      } catch (error) {
-        mesh.report(this, error);
-      } finally {
-        this.makingOffer = false;
-      }
-    });
-    pc.addEventListener("icecandidate", ({ candidate }) => {
-      // An empty candidate string is one generation's end; the null that follows ends them all.
-      if (candidate && !candidate.candidate) return;
-      mesh.signalling.sendCandidate(this.peerId, candidate ? candidate.toJSON() : null);
-    });
-    pc.addEventListener("track", ({ track, streams }) => {
-      // A track sent without a stream (a receive-only peer's transceiver) gets a stream of our own.
-      if (streams[0]) {
-        this.remoteStream = streams[0];
-      } else {
-        this.remoteStream = this.remoteStream || new MediaStream();
-        this.remoteStream.addTrack(track);
-      }
-      mesh.emit("track", { peerId: this.peerId, peer: this.peer, track, stream: this.remoteStream });
-    });
-    pc.addEventListener("connectionstatechange", () => {
-      mesh.emit("connection-state", { peerId: this.peerId, state: pc.connectionState });
-    });
-    pc.addEventListener("iceconnectionstatechange", () => {
-      if (pc.iceConnectionState !== "failed") return;
-      // The impolite side's restart offer wins any collision; the polite side asks it to restart.
-      if (this.polite) mesh.signalling.sendRestartIce(this.peerId);
-      else pc.restartIce();
-    });
-  }
-
-  /** Send our tracks; with none of a kind, still ask to receive that kind so a receive-only peer sees the others. */
-  addLocalMedia(stream) {
-    const tracks = stream ? stream.getTracks() : [];
-    for (const kind of ["audio", "video"]) {
-      const track = tracks.find((t) => t.kind === kind);
-      if (track) this.pc.addTrack(track, stream);
-      else this.pc.addTransceiver(kind, { direction: "recvonly" });
-    }
-  }
-
-  /** Take an offer or answer from the peer (perfect negotiation). @param {RTCSessionDescriptionInit} description */
-  async acceptDescription(description) {
-    const { pc } = this;
-    const readyForOffer =
-      !this.makingOffer && (pc.signalingState === "stable" || this.settingRemoteAnswerPending);
-    const offerCollision = description.type === "offer" && !readyForOffer;
-    this.ignoreOffer = !this.polite && offerCollision;
-    if (this.ignoreOffer) return;
-    this.settingRemoteAnswerPending = description.type === "answer";
-    // A polite peer's pending offer is rolled back implicitly by setRemoteDescription.
-    await pc.setRemoteDescription(description);
-    this.remoteFingerprints = fingerprintsOf(description.sdp);
-    this.settingRemoteAnswerPending = false;
-    if (description.type === "offer") {
-      await pc.setLocalDescription();
-      this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription);
-    }
-  }
-
-  /** @param {RTCIceCandidateInit | null} candidate */
-  async acceptCandidate(candidate) {
-    try {
-      if (candidate) await this.pc.addIceCandidate(candidate);
-      else await this.pc.addIceCandidate();
-    } catch (error) {
-      // Candidates for an offer we ignored are expected to fail.
-      if (!this.ignoreOffer) throw error;
-    }
-  }
-
-  /**
-   * After the signalling socket was away, messages may have been lost: an offer, candidates, a restart request.
-   * Unless this connection is plainly fine, restart its negotiation (the impolite side offers, the polite side asks).
-   */
-  async recover() {
-    const { pc } = this;
-    if (pc.signalingState === "closed") return;
-    if (pc.connectionState === "connected" && pc.signalingState === "stable") return;
-    try {
-      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
-    } catch (error) {
-      this.mesh.report(this, error);
-    }
-    if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId);
-    else pc.restartIce();
-  }
-
-  /** Return whether an offer comes from a new connection of the peer (it reloaded its page and resumed). */
-  isFromNewConnection(description) {
-    return (
-      description.type === "offer" &&
-      this.remoteFingerprints !== "" &&
-      fingerprintsOf(description.sdp) !== this.remoteFingerprints
-    );
-  }
-
-  close() {
-    this.pc.close();
-  }
-}
 
 /**
  * Every remote peer's connection, driven by a joined SignallingClient.
@@ -159,8 +15,11 @@ class PeerLink {
  * Events (CustomEvent, payload in `detail`):
  * - `peer-added`: {peerId, peer, polite}; `peer-updated`: {peerId, peer} (presence, connected, role);
  *   `peer-removed`: {peerId, peer, reason} (reason "closed" when we closed, "replaced" before a new connection).
- * - `track`: {peerId, peer, track, stream}: a remote track arrived; `stream` holds all of that peer's tracks.
- * - `connection-state`: {peerId, state}.
+ * - `media`: {peerId, peer, hidden, camera, screen}: the peer's camera-and-microphone stream and its shared screen
+ *   (each a MediaStream or null) after a track arrived or went.
+ * - `connection-state`: {peerId, state, hidden}.
+ * - `control-open`: {peerId}; `control`: {peerId, message}: the peer-to-peer control channel (file offers...).
+ * - `datachannel`: {peerId, channel}: the peer opened a data channel (a file on its way).
  * - `failure`: {peerId, error}: negotiation with one peer went wrong (the others are unaffected).
  */
 export class PeerMesh extends EventTarget {
@@ -175,6 +34,8 @@ export class PeerMesh extends EventTarget {
     if (!welcome) throw new Error("PeerMesh needs a welcomed SignallingClient.");
     this.signalling = signalling;
     this.localStream = localStream;
+    /** @type {MediaStream | null} a screen we share, sent to everyone */
+    this.screenStream = null;
     this.iceServers = welcome.ice_servers || [];
     this.iceTransportPolicy = welcome.ice_transport_policy || "all";
     /** @type {Map<string, PeerLink>} */
@@ -218,8 +79,8 @@ export class PeerMesh extends EventTarget {
   /** Match the connections to the room state: connect to new peers, drop those who are gone. */
   reconcile() {
     const roster = this.signalling.roster;
-    for (const peerId of [...this.links.keys()]) {
-      if (!roster.has(peerId)) this.remove(peerId, "gone");
+    for (const [peerId, link] of [...this.links]) {
+      if (!link.hidden && !roster.has(peerId)) this.remove(peerId, "gone");
     }
     for (const peer of roster.values()) {
       if (this.links.has(peer.peer_id)) this.update(peer);
@@ -258,18 +119,62 @@ export class PeerMesh extends EventTarget {
     return me ? isPoliteTowards(me, peer) : true;
   }
 
-  /** @param {Peer} peer */
-  add(peer) {
+  /** @param {Peer} peer @param {boolean} [hidden] */
+  add(peer, hidden = false) {
     const existing = this.links.get(peer.peer_id);
     if (existing) {
       this.update(peer);
       return existing;
     }
-    const polite = this.politeTowards(peer);
-    const link = new PeerLink(this, peer, polite);
+    const polite = hidden || this.politeTowards(peer);
+    const link = new PeerLink(this, peer, polite, hidden);
     this.links.set(peer.peer_id, link);
-    this.emit("peer-added", { peerId: peer.peer_id, peer, polite });
+    this.emit("peer-added", { peerId: peer.peer_id, peer, polite, hidden });
     return link;
+  }
+
+  /** The visible peers' links (the recorder's is not one of them). */
+  get visibleLinks() {
+    return [...this.links.values()].filter((link) => !link.hidden);
+  }
+
+  /** Share a screen with everyone, or stop (null). @param {MediaStream | null} stream */
+  setScreen(stream) {
+    this.screenStream = stream;
+    for (const link of this.links.values()) {
+      if (stream) link.addScreen(stream);
+      else link.removeScreen();
+    }
+  }
+
+  /**
+   * Send another camera or microphone track to everyone, without renegotiating (a device switched mid-call).
+   * @param {MediaStreamTrack} track
+   */
+  async replaceTrack(track) {
+    await Promise.all(
+      [...this.links.values()].map(async (link) => {
+        const sender = link.senders.get(track.kind);
+        try {
+          if (sender) await sender.replaceTrack(track);
+        } catch (error) {
+          this.report(link, error);
+        }
+      })
+    );
+  }
+
+  /** Send an app message to one peer over its control channel. @param {string} peerId @param {object} message */
+  sendControl(peerId, message) {
+    const link = this.links.get(peerId);
+    return link ? link.sendControl(message) : false;
+  }
+
+  /** Open a data channel to one peer (a file transfer). @param {string} peerId @param {string} label */
+  openChannel(peerId, label) {
+    const link = this.links.get(peerId);
+    if (!link || link.pc.signalingState === "closed") return null;
+    return link.pc.createDataChannel(label, { ordered: true });
   }
 
   /** A peer's presence or name changed. @param {Peer} peer */
@@ -285,7 +190,7 @@ export class PeerMesh extends EventTarget {
     const link = this.links.get(peerId);
     if (!link) return null;
     this.remove(peerId, "replaced");
-    return this.add(link.peer);
+    return this.add(link.peer, link.hidden);
   }
 
   /** @param {string} peerId @param {string} reason */
@@ -297,16 +202,20 @@ export class PeerMesh extends EventTarget {
     this.emit("peer-removed", { peerId, peer: link.peer, reason });
   }
 
-  /** Return the link for a message's sender, creating it if its offer outran the room event. @param {string} from */
-  linkFor(from) {
+  /**
+   * Return the link for a message's sender, creating it if its offer outran the room event (or it is hidden).
+   * @param {string} from @param {boolean} [hidden]
+   */
+  linkFor(from, hidden = false) {
     const known = this.links.get(from);
     if (known) return known;
     const peer = this.signalling.roster.get(from) || { peer_id: from, name: "", role: "", joined_at: "\uffff" };
-    return this.add(peer);
+    return this.add(peer, hidden);
   }
 
-  async onDescription({ from, description }) {
-    let link = this.linkFor(from);
+  async onDescription({ from, from_hidden: hidden, description }) {
+    if (!this.links.has(from) && description.type === "answer") return; // an answer to a connection we closed
+    let link = this.linkFor(from, !!hidden);
     if (link.isFromNewConnection(description)) link = this.replace(from);
     try {
       await link.acceptDescription(description);

@@ -1,20 +1,43 @@
-// The grid of video tiles: the self view (already in the page) and one tile per remote peer.
+// The grid of video tiles: the self view (already in the page), one tile per remote peer, and shared screens.
+
+import { gettext, interpolate } from "./i18n.js";
 
 /** Return a name's first letter for the placeholder avatar. @param {string} name */
 function initial(name) {
   return (name.trim()[0] || "?").toUpperCase();
 }
 
+/** Play a video; if the browser wants a click first, play it muted and say so. */
+function play(video, onSoundBlocked) {
+  video.play().catch((error) => {
+    if (error.name !== "NotAllowedError") return;
+    video.muted = true;
+    video.play().catch(() => {});
+    onSoundBlocked();
+  });
+}
+
 export class TileGrid {
-  /** @param {HTMLElement} grid  holds the self tile, #self-tile */
-  constructor(grid) {
+  /**
+   * @param {HTMLElement} grid  holds the self tile, #self-tile
+   * @param {HTMLElement} screens  holds shared screens
+   * @param {HTMLTemplateElement} tileTemplate @param {HTMLTemplateElement} screenTemplate
+   */
+  constructor(grid, screens, tileTemplate, screenTemplate) {
     this.grid = grid;
+    this.screens = screens;
+    this.tileTemplate = tileTemplate;
+    this.screenTemplate = screenTemplate;
     /** @type {HTMLElement} */
     this.selfTile = grid.querySelector("#self-tile");
     /** @type {HTMLVideoElement} */
     this.selfVideo = grid.querySelector("#self-video");
     /** @type {Map<string, HTMLElement>} */
     this.tiles = new Map();
+    /** Shared screens by peer id ("" for our own). @type {Map<string, HTMLElement>} */
+    this.screenTiles = new Map();
+    /** The speaker chosen for remote sound, where the browser lets us choose. */
+    this.sinkId = "";
     /** Called when a remote video may not play sound until the person clicks (autoplay policy). */
     this.onSoundBlocked = () => {};
   }
@@ -28,47 +51,21 @@ export class TileGrid {
     }
   }
 
-  /** @param {"camera" | "mic"} device @param {boolean} on */
-  setSelfState(device, on) {
-    this.selfTile.dataset[device] = on ? "on" : "off";
+  /** @param {"camera" | "mic" | "hand"} state @param {boolean} on */
+  setSelfState(state, on) {
+    this.selfTile.dataset[state] = state === "hand" ? String(on) : on ? "on" : "off";
   }
 
   /** Return the tile for a peer, creating it. @param {string} peerId @param {string} name */
   ensure(peerId, name) {
     let tile = this.tiles.get(peerId);
     if (!tile) {
-      tile = document.createElement("div");
-      tile.className = "tile";
+      tile = /** @type {HTMLElement} */ (this.tileTemplate.content.firstElementChild.cloneNode(true));
       tile.dataset.tileFor = peerId;
-      tile.dataset.video = "waiting";
-
-      const video = document.createElement("video");
-      video.autoplay = true;
-      video.playsInline = true;
+      const video = tile.querySelector("video");
       video.dataset.peerId = peerId;
       video.addEventListener("playing", () => (tile.dataset.video = "playing"));
-
-      const placeholder = document.createElement("div");
-      placeholder.className = "tile-placeholder";
-      placeholder.setAttribute("aria-hidden", "true");
-      const avatar = document.createElement("span");
-      avatar.className = "tile-avatar";
-      placeholder.append(avatar);
-
-      const caption = document.createElement("figcaption");
-      caption.className = "tile-name";
-      const micOff = this.selfTile.querySelector(".tile-mic-off").cloneNode(true);
-      const label = document.createElement("span");
-      label.className = "tile-label";
-      const micOffText = document.createElement("span");
-      micOffText.className = "visually-hidden tile-mic-off-text";
-      micOffText.textContent = "(microphone off)";
-      caption.append(micOff, label, micOffText);
-
-      const frame = document.createElement("figure");
-      frame.className = "tile-frame";
-      frame.append(video, placeholder, caption);
-      tile.append(frame);
+      this.applySink(video);
       this.grid.append(tile);
       this.tiles.set(peerId, tile);
       this.updateCount();
@@ -83,10 +80,12 @@ export class TileGrid {
     if (!tile || !name) return;
     tile.querySelector(".tile-label").textContent = name;
     tile.querySelector(".tile-avatar").textContent = initial(name);
+    const screen = this.screenTiles.get(peerId);
+    if (screen) screen.querySelector(".tile-label").textContent = interpolate(gettext("%(name)s's screen"), { name });
   }
 
   /**
-   * Show what a peer says it sends, and whether its socket is away.
+   * Show what a peer says it sends, whether its hand is up, and whether its socket is away.
    * @param {string} peerId @param {import("./protocol.js").Peer} peer
    */
   setPresence(peerId, peer) {
@@ -95,7 +94,9 @@ export class TileGrid {
     this.rename(peerId, peer.name);
     tile.dataset.mic = peer.audio === false ? "off" : "on";
     tile.dataset.camera = peer.video === false ? "off" : "on";
+    tile.dataset.hand = String(!!peer.hand);
     tile.dataset.away = String(peer.connected === false);
+    if (peer.screen === false) this.removeScreen(peerId);
   }
 
   /** @param {string} peerId @param {RTCPeerConnectionState} state */
@@ -104,19 +105,80 @@ export class TileGrid {
     if (tile) tile.dataset.connection = state;
   }
 
-  /** @param {string} peerId @param {string} name @param {MediaStream} stream */
-  attach(peerId, name, stream) {
+  /** Mark the active speaker's tile ("" for ourselves, null for nobody). @param {string | null} peerId */
+  setSpeaker(peerId) {
+    this.selfTile.dataset.speaking = String(peerId === "");
+    for (const [id, tile] of this.tiles) tile.dataset.speaking = String(id === peerId);
+  }
+
+  /**
+   * Show a peer's connection quality on its tile.
+   * @param {string} peerId @param {{level: string, label: string}} quality
+   */
+  setQuality(peerId, { level, label }) {
+    const tile = this.tiles.get(peerId);
+    if (!tile) return;
+    const indicator = tile.querySelector(".tile-quality");
+    indicator.dataset.level = level;
+    indicator.setAttribute("aria-label", label);
+    indicator.title = label;
+  }
+
+  /**
+   * Show a peer's camera-and-microphone stream and its shared screen.
+   * @param {string} peerId @param {string} name @param {MediaStream | null} camera @param {MediaStream | null} screen
+   */
+  attach(peerId, name, camera, screen) {
     const tile = this.ensure(peerId, name);
-    /** @type {HTMLVideoElement} */
+    if (camera) {
+      /** @type {HTMLVideoElement} */
+      const video = tile.querySelector("video");
+      if (video.srcObject !== camera) video.srcObject = camera;
+      play(video, this.onSoundBlocked);
+    }
+    if (screen) this.showScreen(peerId, name, screen);
+    else this.removeScreen(peerId);
+  }
+
+  /** Show a shared screen as a tile of its own ("" for our own share). @param {string} peerId @param {string} name @param {MediaStream} stream */
+  showScreen(peerId, name, stream) {
+    let tile = this.screenTiles.get(peerId);
+    if (!tile) {
+      tile = /** @type {HTMLElement} */ (this.screenTemplate.content.firstElementChild.cloneNode(true));
+      tile.dataset.screenFor = peerId;
+      const created = tile;
+      tile.querySelector("video").addEventListener("playing", () => (created.dataset.video = "playing"));
+      this.screens.append(tile);
+      this.screenTiles.set(peerId, tile);
+    }
+    tile.querySelector(".tile-label").textContent = peerId
+      ? interpolate(gettext("%(name)s's screen"), { name: name || "?" })
+      : gettext("Your screen");
     const video = tile.querySelector("video");
     if (video.srcObject !== stream) video.srcObject = stream;
-    video.play().catch((error) => {
-      if (error.name !== "NotAllowedError") return;
-      // The browser wants a click before playing sound: play muted now, offer sound in a notice.
-      video.muted = true;
-      video.play().catch(() => {});
-      this.onSoundBlocked();
-    });
+    video.play().catch(() => {});
+    this.updateCount();
+  }
+
+  /** @param {string} peerId */
+  removeScreen(peerId) {
+    const tile = this.screenTiles.get(peerId);
+    if (!tile) return;
+    tile.querySelector("video").srcObject = null;
+    tile.remove();
+    this.screenTiles.delete(peerId);
+    this.updateCount();
+  }
+
+  /** Play remote sound on a chosen speaker (where setSinkId exists). @param {string} sinkId */
+  setSink(sinkId) {
+    this.sinkId = sinkId;
+    for (const tile of this.tiles.values()) this.applySink(tile.querySelector("video"));
+  }
+
+  /** @param {HTMLVideoElement} video */
+  applySink(video) {
+    if (this.sinkId && "setSinkId" in video) /** @type {any} */ (video).setSinkId(this.sinkId).catch(() => {});
   }
 
   /** Unmute the remote videos that autoplay forced to play silently. */
@@ -130,6 +192,7 @@ export class TileGrid {
 
   /** @param {string} peerId */
   remove(peerId) {
+    this.removeScreen(peerId);
     const tile = this.tiles.get(peerId);
     if (!tile) return;
     tile.querySelector("video").srcObject = null;
@@ -140,13 +203,16 @@ export class TileGrid {
 
   removeAll() {
     for (const peerId of [...this.tiles.keys()]) this.remove(peerId);
+    for (const peerId of [...this.screenTiles.keys()]) if (peerId) this.removeScreen(peerId);
   }
 
+  /** How many people are in the call, us included. */
   get count() {
     return this.tiles.size + 1;
   }
 
   updateCount() {
     this.grid.dataset.count = String(this.count);
+    this.screens.parentElement.dataset.screens = String(this.screenTiles.size);
   }
 }

@@ -13,15 +13,17 @@ export class TokenRequestError extends Error {
 /**
  * Ask the API for a room token with the session cookie.
  * @param {string} url @param {string} csrfToken
+ * @param {{name?: string}} [options]  a display name for this meeting only (empty: the account's own)
  * @returns {Promise<{token: string, expires_at: string, websocket_url: string, room: {slug: string, name: string}}>}
  */
-export async function requestToken(url, csrfToken) {
+export async function requestToken(url, csrfToken, { name = "" } = {}) {
   let response;
   try {
     response = await fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+      headers: { "X-CSRFToken": csrfToken, Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(name ? { name } : {}),
     });
   } catch {
     throw new TokenRequestError("The server could not be reached.", { status: 0, retry: true });

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
@@ -22,6 +23,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 800}
+JOIN_TIMEOUT_MS = 30_000
 PHONE = {"width": 390, "height": 844}
 
 PEOPLE = {
@@ -123,3 +125,23 @@ def make_room(redis_deployment, people):
         return redis_deployment.create_room("alice", name, **options)
 
     return make_room
+
+
+def join(page, slug, base_url="", *, name=None, microphone=True, camera=True, wait_for="joined"):
+    """Open a room, make the choices of the pre-join screen, and press "Join now"; wait until the room says so.
+
+    wait_for is the room's data-state to wait for ("joined", "lobby"), or None not to wait.
+    """
+    page.goto(f"{base_url}/r/{slug}/")
+    join_button = page.get_by_role("button", name="Join now")
+    expect(join_button).to_be_enabled(timeout=JOIN_TIMEOUT_MS)
+    if name is not None:
+        page.get_by_label("Your name").fill(name)
+    for wanted, label in ((microphone, "Microphone"), (camera, "Camera")):
+        toggle = page.locator("#prejoin").get_by_role("button", name=label, exact=True)
+        if not wanted and toggle.get_attribute("aria-pressed") == "true":
+            toggle.click()
+    join_button.click()
+    if wait_for:
+        expect(page.locator(f"#room[data-state={wait_for}]")).to_be_attached(timeout=JOIN_TIMEOUT_MS)
+    return page

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, join
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,9 +42,9 @@ def test_alice_and_bob_see_each_other_and_bobs_tile_goes_when_he_leaves(sign_in,
     alice = sign_in("alice")
     bob = sign_in("bob", viewport=PHONE)
 
-    alice.goto(f"/r/{slug}/")
+    join(alice, slug)
     expect(alice.get_by_text("Only you are here")).to_be_visible()
-    bob.goto(f"/r/{slug}/")
+    join(bob, slug)
 
     assert_remote_video_plays(alice, bob)
     for page, other in ((alice, "Bob"), (bob, "Alice")):
@@ -72,7 +72,7 @@ def test_alice_and_bob_see_each_other_and_bobs_tile_goes_when_he_leaves(sign_in,
 def test_muting_the_microphone_and_camera_shows_on_the_buttons_and_the_self_view(sign_in, make_room, artifacts):
     slug = make_room("Quiet room")
     bob = sign_in("bob")
-    bob.goto(f"/r/{slug}/")
+    join(bob, slug)
     self_tile = bob.locator("#self-tile")
 
     bob.get_by_role("button", name="Mute microphone").click()
@@ -95,12 +95,9 @@ def test_muting_the_microphone_and_camera_shows_on_the_buttons_and_the_self_view
 def test_a_third_person_in_a_room_for_two_is_told_it_is_full(sign_in, make_room, artifacts):
     slug = make_room("Pair programming", max_participants=2)
     for username in ("alice", "bob"):
-        page = sign_in(username)
-        page.goto(f"/r/{slug}/")
-        expect(page.locator("#room[data-state=joined]")).to_be_attached()
+        join(sign_in(username), slug)
 
-    carol = sign_in("carol")
-    carol.goto(f"/r/{slug}/")
+    carol = join(sign_in("carol"), slug, wait_for=None)
     expect(carol.get_by_role("heading", name="This meeting is full")).to_be_visible()
     expect(carol.get_by_role("link", name="Try again")).to_be_visible()
     carol.screenshot(path=artifacts / "room-full-desktop-1280x800.png", animations="disabled")
@@ -120,10 +117,10 @@ def test_bob_who_blocks_his_camera_and_microphone_still_sees_alice_and_is_told_w
     alice = sign_in("alice")
     bob = sign_in("bob")
     bob.add_init_script(BLOCK_CAMERA_AND_MICROPHONE)
-    alice.goto(f"/r/{slug}/")
-    bob.goto(f"/r/{slug}/")
+    join(alice, slug)
+    join(bob, slug)
 
-    expect(bob.get_by_role("status")).to_contain_text("Camera and microphone access is blocked")
+    expect(bob.locator("#room-notices")).to_contain_text("Camera and microphone access is blocked")
     expect(bob.get_by_role("button", name="No microphone")).to_be_disabled()
     expect(bob.get_by_role("button", name="No camera")).to_be_disabled()
     assert_remote_video_plays(bob)
@@ -138,7 +135,7 @@ def test_when_the_server_crashes_the_call_goes_on_and_both_take_their_seats_back
     alice = sign_in("alice")
     bob = sign_in("bob")
     for page in (alice, bob):
-        page.goto(f"{worker.base_url}/r/{slug}/")
+        join(page, slug, worker.base_url)
     assert_remote_video_plays(alice, bob)
     peer_ids = [page.locator(REMOTE_VIDEO).get_attribute("data-peer-id") for page in (alice, bob)]
 

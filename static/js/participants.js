@@ -1,0 +1,173 @@
+// The participants panel: who is here with their microphone, camera and hand, the lobby, and the moderator's
+// controls (mute, remove, make moderator, admit, deny, lock, record, end the meeting).
+
+import { gettext, interpolate } from "./i18n.js";
+
+const ROLE_NAMES = {
+  host: () => gettext("Host"),
+  moderator: () => gettext("Moderator"),
+  viewer: () => gettext("Viewer"),
+};
+
+export class PeoplePanel {
+  /**
+   * @param {HTMLElement} panel  #people-panel
+   * @param {object} options
+   * @param {(type: string, fields?: object) => boolean} options.moderate   sends a moderation message
+   * @param {(title: string, text: string, yes: string) => Promise<boolean>} options.confirm
+   */
+  constructor(panel, { moderate, confirm }) {
+    this.panel = panel;
+    this.list = panel.querySelector("#people-list");
+    this.lobbySection = panel.querySelector("#people-lobby");
+    this.lobbyList = panel.querySelector("#lobby-list");
+    this.actions = panel.querySelector("#people-actions");
+    this.lockButton = panel.querySelector("#lock-toggle");
+    this.recordingButton = panel.querySelector("#recording-toggle");
+    this.endButton = panel.querySelector("#end-meeting");
+    this.moderate = moderate;
+    this.confirm = confirm;
+    this.room = {};
+    this.lockButton.addEventListener("click", () => this.moderate(this.room.is_locked ? "unlock" : "lock"));
+    this.recordingButton.addEventListener("click", () =>
+      this.moderate(this.room.recording ? "stop-recording" : "start-recording")
+    );
+    this.endButton.addEventListener("click", async () => {
+      const yes = await this.confirm(
+        gettext("End the meeting for everyone?"),
+        gettext("Everyone, the lobby included, will be disconnected."),
+        gettext("End the meeting")
+      );
+      if (yes) this.moderate("end-meeting");
+    });
+  }
+
+  /**
+   * Draw the panel from the room state.
+   * @param {import("./protocol.js").RoomState} state @param {string | null} myPeerId @param {boolean} canModerate
+   */
+  render(state, myPeerId, canModerate) {
+    this.room = state.room || {};
+    const focused = document.activeElement && this.panel.contains(document.activeElement)
+      ? document.activeElement.getAttribute("aria-label")
+      : null;
+    const peers = [...state.peers].sort((a, b) => {
+      if (a.peer_id === myPeerId) return -1;
+      if (b.peer_id === myPeerId) return 1;
+      return Number(!!b.hand) - Number(!!a.hand);
+    });
+    this.list.replaceChildren(...peers.map((peer) => this.person(peer, peer.peer_id === myPeerId, canModerate)));
+
+    const lobby = canModerate ? state.lobby || [] : [];
+    this.lobbySection.hidden = !lobby.length;
+    this.lobbyList.replaceChildren(...lobby.map((guest) => this.waiting(guest)));
+
+    this.actions.hidden = !canModerate;
+    this.lockButton.textContent = this.room.is_locked ? gettext("Unlock the meeting") : gettext("Lock the meeting");
+    this.lockButton.setAttribute("aria-pressed", String(!!this.room.is_locked));
+    this.recordingButton.textContent = this.room.recording ? gettext("Stop recording") : gettext("Start recording");
+    if (focused) {
+      const again = [...this.panel.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === focused);
+      if (again) again.focus();
+    }
+  }
+
+  /** @param {import("./protocol.js").Peer} peer @param {boolean} isMe @param {boolean} canModerate */
+  person(peer, isMe, canModerate) {
+    const item = document.createElement("li");
+    item.className = "person";
+    item.dataset.person = peer.peer_id;
+    const avatar = document.createElement("span");
+    avatar.className = "avatar";
+    avatar.setAttribute("aria-hidden", "true");
+    avatar.textContent = (peer.name.trim()[0] || "?").toUpperCase();
+    const text = document.createElement("span");
+    text.className = "person-text";
+    const name = document.createElement("span");
+    name.className = "person-name";
+    name.textContent = isMe ? interpolate(gettext("%(name)s (you)"), { name: peer.name }) : peer.name;
+    text.append(name);
+    const details = [];
+    if (ROLE_NAMES[peer.role]) details.push(ROLE_NAMES[peer.role]());
+    if (peer.hand) details.push(gettext("hand raised"));
+    if (peer.audio === false) details.push(gettext("microphone off"));
+    if (peer.video === false) details.push(gettext("camera off"));
+    if (peer.screen) details.push(gettext("sharing the screen"));
+    if (peer.connected === false) details.push(gettext("reconnecting"));
+    if (details.length) {
+      const detail = document.createElement("span");
+      detail.className = "person-detail";
+      detail.textContent = details.join(" · ");
+      text.append(detail);
+    }
+    item.append(avatar, text);
+    if (peer.hand) {
+      const hand = document.createElement("span");
+      hand.className = "person-hand";
+      hand.setAttribute("aria-hidden", "true");
+      hand.textContent = "✋";
+      item.append(hand);
+    }
+    if (canModerate && !isMe) {
+      const actions = document.createElement("span");
+      actions.className = "person-actions";
+      const who = { name: peer.name };
+      if (peer.audio !== false) {
+        actions.append(this.button(gettext("Mute"), interpolate(gettext("Mute %(name)s"), who), () =>
+          this.moderate("mute", { peer_id: peer.peer_id, kind: "audio" })));
+      } else {
+        actions.append(this.button(gettext("Ask to unmute"), interpolate(gettext("Ask %(name)s to unmute"), who), () =>
+          this.moderate("ask-unmute", { peer_id: peer.peer_id, kind: "audio" })));
+      }
+      if (peer.role === "participant") {
+        actions.append(this.button(gettext("Make moderator"), interpolate(gettext("Make %(name)s a moderator"), who), () =>
+          this.moderate("set-role", { peer_id: peer.peer_id, role: "moderator" })));
+      } else if (peer.role === "moderator") {
+        actions.append(this.button(gettext("Remove moderator"), interpolate(gettext("Make %(name)s a participant"), who), () =>
+          this.moderate("set-role", { peer_id: peer.peer_id, role: "participant" })));
+      }
+      if (peer.role !== "host") {
+        actions.append(this.button(gettext("Remove"), interpolate(gettext("Remove %(name)s"), who), () =>
+          this.moderate("remove", { peer_id: peer.peer_id }), true));
+      }
+      item.append(actions);
+    }
+    return item;
+  }
+
+  /** @param {{peer_id: string, name: string}} guest */
+  waiting(guest) {
+    const item = document.createElement("li");
+    item.className = "person";
+    item.dataset.waiting = guest.peer_id;
+    const avatar = document.createElement("span");
+    avatar.className = "avatar";
+    avatar.setAttribute("aria-hidden", "true");
+    avatar.textContent = (guest.name.trim()[0] || "?").toUpperCase();
+    const name = document.createElement("span");
+    name.className = "person-text person-name";
+    name.textContent = guest.name;
+    const actions = document.createElement("span");
+    actions.className = "person-actions";
+    const who = { name: guest.name };
+    actions.append(
+      this.button(gettext("Admit"), interpolate(gettext("Admit %(name)s"), who), () =>
+        this.moderate("admit", { peer_id: guest.peer_id }), false, true),
+      this.button(gettext("Deny"), interpolate(gettext("Deny %(name)s"), who), () =>
+        this.moderate("deny", { peer_id: guest.peer_id }), true)
+    );
+    item.append(avatar, name, actions);
+    return item;
+  }
+
+  /** @param {string} text @param {string} label @param {() => void} run @param {boolean} [danger] @param {boolean} [primary] */
+  button(text, label, run, danger = false, primary = false) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `person-button${danger ? " person-button--danger" : ""}${primary ? " person-button--primary" : ""}`;
+    button.textContent = text;
+    button.setAttribute("aria-label", label);
+    button.addEventListener("click", run);
+    return button;
+  }
+}

@@ -1,0 +1,281 @@
+// One remote peer's RTCPeerConnection, negotiated with the W3C "perfect negotiation" pattern, with a control
+// data channel for app messages and a second video track for a shared screen. No DOM access.
+
+/**
+ * @typedef {import("./protocol.js").Peer} Peer
+ * @typedef {import("./peers.js").PeerMesh} PeerMesh
+ */
+
+/**
+ * The newcomer (polite) waits this long for the other side's first offer before making its own: two first offers
+ * collide, and after the polite side's rollback Chromium sometimes never gathers candidates for its answer.
+ */
+const POLITE_FIRST_OFFER_WAIT_MS = 1500;
+/** A connection not up this long after it started is restarted (lost candidates leave ICE waiting for ever). */
+const CONNECT_WATCHDOG_MS = [6000, 10000, 20000, 30000];
+
+const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Return the DTLS fingerprints of an SDP, which identify the other side's connection. @param {string} sdp */
+function fingerprintsOf(sdp) {
+  return [...new Set((sdp || "").match(/^a=fingerprint:.*$/gm) || [])].sort().join("\n");
+}
+
+/** One remote peer: its connection and the state perfect negotiation needs. */
+export class PeerLink {
+  /**
+   * @param {PeerMesh} mesh
+   * @param {Peer} peer
+   * @param {boolean} polite  whether this side rolls back on a collision
+   */
+  constructor(mesh, peer, polite, hidden = false) {
+    this.mesh = mesh;
+    this.peer = peer;
+    this.polite = polite;
+    /** A hidden peer (the recorder) gets our media but no tile, no data channel and no place in the count. */
+    this.hidden = hidden;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.settingRemoteAnswerPending = false;
+    /** The fingerprints of the other side's connection, once known. */
+    this.remoteFingerprints = "";
+    /** The other side's streams by id: its camera and microphone in one, a screen it shares in another. */
+    this.remoteStreams = new Map();
+    /** The id of the stream the other side said carries its screen (over the control channel). */
+    this.remoteScreenStreamId = null;
+    /** Our senders of camera and microphone, by kind, for replaceTrack when a device changes. */
+    this.senders = new Map();
+    /** @type {RTCRtpSender | null} */
+    this.screenSender = null;
+    /** @type {RTCDataChannel | null} */
+    this.control = null;
+    this.pc = new RTCPeerConnection({
+      iceServers: mesh.iceServers,
+      iceTransportPolicy: mesh.iceTransportPolicy,
+    });
+    this.wire();
+    this.addLocalMedia(mesh.localStream);
+    if (mesh.screenStream) this.addScreen(mesh.screenStream);
+    if (!hidden) this.openControl();
+    this.watchdogRound = 0;
+    this.watchdog = undefined;
+    if (!hidden) this.watch();
+  }
+
+  /** Check later that the connection came up; if not, restart ICE (the impolite side offers, the polite one asks). */
+  watch() {
+    window.clearTimeout(this.watchdog);
+    const delay = CONNECT_WATCHDOG_MS[Math.min(this.watchdogRound, CONNECT_WATCHDOG_MS.length - 1)];
+    this.watchdog = window.setTimeout(() => {
+      if (this.closed) return;
+      const { pc } = this;
+      if (pc.connectionState !== "connected" && pc.signalingState === "stable") {
+        this.watchdogRound += 1;
+        if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId);
+        else pc.restartIce();
+      }
+      this.watch();
+    }, delay);
+  }
+
+  get peerId() {
+    return this.peer.peer_id;
+  }
+
+  wire() {
+    const { pc, mesh } = this;
+    pc.addEventListener("negotiationneeded", async () => {
+      if (this.polite && !pc.remoteDescription && !this.waitedForFirstOffer) {
+        this.waitedForFirstOffer = true;
+        await sleep(POLITE_FIRST_OFFER_WAIT_MS);
+        // The other side offered meanwhile: if we still need to negotiate, the event comes again once stable.
+        if (this.closed || pc.remoteDescription || pc.signalingState !== "stable") return;
+      }
+      try {
+        this.makingOffer = true;
+        await pc.setLocalDescription();
+        mesh.signalling.sendOffer(this.peerId, pc.localDescription);
+      } catch (error) {
+        mesh.report(this, error);
+      } finally {
+        this.makingOffer = false;
+      }
+    });
+    pc.addEventListener("icecandidate", ({ candidate }) => {
+      // An empty candidate string is one generation's end; the null that follows ends them all.
+      if (candidate && !candidate.candidate) return;
+      mesh.signalling.sendCandidate(this.peerId, candidate ? candidate.toJSON() : null);
+    });
+    pc.addEventListener("track", ({ track, streams }) => {
+      // A track sent without a stream gets a stream of our own.
+      let stream = streams[0];
+      if (!stream) {
+        stream = this.remoteStreams.get("") || new MediaStream();
+        stream.addTrack(track);
+      }
+      const id = streams[0] ? stream.id : "";
+      if (!this.remoteStreams.has(id)) {
+        this.remoteStreams.set(id, stream);
+        stream.addEventListener("removetrack", () => this.emitMedia());
+      }
+      track.addEventListener("ended", () => this.emitMedia());
+      this.emitMedia();
+    });
+    pc.addEventListener("datachannel", ({ channel }) => {
+      mesh.emit("datachannel", { peerId: this.peerId, channel });
+    });
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected") this.watchdogRound = 0;
+      mesh.emit("connection-state", { peerId: this.peerId, state: pc.connectionState, hidden: this.hidden });
+      // A hidden peer (the recorder) makes a new connection itself when it wants one.
+      if (this.hidden && (pc.connectionState === "failed" || pc.connectionState === "closed")) {
+        mesh.remove(this.peerId, "gone");
+      }
+    });
+    pc.addEventListener("iceconnectionstatechange", () => {
+      if (pc.iceConnectionState !== "failed" || this.hidden) return;
+      // The impolite side's restart offer wins any collision; the polite side asks it to restart.
+      if (this.polite) mesh.signalling.sendRestartIce(this.peerId);
+      else pc.restartIce();
+    });
+  }
+
+  /** Send our tracks; with none of a kind, still ask to receive that kind so a receive-only peer sees the others. */
+  addLocalMedia(stream) {
+    const tracks = stream ? stream.getTracks() : [];
+    for (const kind of ["audio", "video"]) {
+      const track = tracks.find((t) => t.kind === kind);
+      if (track) this.senders.set(kind, this.pc.addTrack(track, stream));
+      // A hidden peer offers what it wants to receive; an extra transceiver would only renegotiate.
+      else if (!this.hidden) this.pc.addTransceiver(kind, { direction: "recvonly" });
+    }
+  }
+
+  /** Send a shared screen as a second video track, in a stream of its own. @param {MediaStream} stream */
+  addScreen(stream) {
+    const track = stream.getVideoTracks()[0];
+    if (!track || this.screenSender) return;
+    this.sendControl({ type: "screen", stream: stream.id });
+    this.screenSender = this.pc.addTrack(track, stream);
+  }
+
+  removeScreen() {
+    this.sendControl({ type: "screen", stream: null });
+    if (!this.screenSender) return;
+    if (this.pc.signalingState !== "closed") this.pc.removeTrack(this.screenSender);
+    this.screenSender = null;
+  }
+
+  /** Both sides make the same channel (negotiated, id 0): app messages that need no server, e.g. file offers. */
+  openControl() {
+    const channel = this.pc.createDataChannel("confer", { negotiated: true, id: 0, ordered: true });
+    this.control = channel;
+    channel.addEventListener("open", () => {
+      const screen = this.mesh.screenStream;
+      if (screen) this.sendControl({ type: "screen", stream: screen.id });
+      this.mesh.emit("control-open", { peerId: this.peerId });
+    });
+    channel.addEventListener("message", ({ data }) => {
+      let message;
+      try {
+        message = JSON.parse(data);
+      } catch {
+        return;
+      }
+      if (!message || typeof message.type !== "string") return;
+      if (message.type === "screen") {
+        this.remoteScreenStreamId = typeof message.stream === "string" ? message.stream : null;
+        this.emitMedia();
+        return;
+      }
+      this.mesh.emit("control", { peerId: this.peerId, message });
+    });
+  }
+
+  /** Send one app message over the control channel; return whether it went. @param {object} message */
+  sendControl(message) {
+    if (!this.control || this.control.readyState !== "open") return false;
+    this.control.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** Tell the UI which of the other side's streams are its camera and its screen. */
+  emitMedia() {
+    if (this.closed) return;
+    const live = (/** @type {MediaStream} */ stream) => stream.getTracks().some((t) => t.readyState === "live");
+    let camera = null;
+    let screen = null;
+    for (const [id, stream] of this.remoteStreams) {
+      if (!live(stream)) continue;
+      if (id && id === this.remoteScreenStreamId) screen = stream;
+      else if (!camera || (!camera.getVideoTracks().length && stream.getVideoTracks().length)) camera = stream;
+    }
+    if (screen && !screen.getVideoTracks().length) screen = null;
+    this.mesh.emit("media", { peerId: this.peerId, peer: this.peer, hidden: this.hidden, camera, screen });
+  }
+
+  /** Take an offer or answer from the peer (perfect negotiation). @param {RTCSessionDescriptionInit} description */
+  async acceptDescription(description) {
+    const { pc } = this;
+    const readyForOffer =
+      !this.makingOffer && (pc.signalingState === "stable" || this.settingRemoteAnswerPending);
+    const offerCollision = description.type === "offer" && !readyForOffer;
+    this.ignoreOffer = !this.polite && offerCollision;
+    if (this.ignoreOffer) return;
+    this.settingRemoteAnswerPending = description.type === "answer";
+    // A polite peer's pending offer is rolled back implicitly by setRemoteDescription.
+    await pc.setRemoteDescription(description);
+    this.remoteFingerprints = fingerprintsOf(description.sdp);
+    this.settingRemoteAnswerPending = false;
+    if (description.type === "offer") {
+      await pc.setLocalDescription();
+      this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription);
+    }
+  }
+
+  /** @param {RTCIceCandidateInit | null} candidate */
+  async acceptCandidate(candidate) {
+    try {
+      if (candidate) await this.pc.addIceCandidate(candidate);
+      else await this.pc.addIceCandidate();
+    } catch (error) {
+      // Candidates for an offer we ignored are expected to fail.
+      if (!this.ignoreOffer) throw error;
+    }
+  }
+
+  /**
+   * After the signalling socket was away, messages may have been lost: an offer, candidates, a restart request.
+   * Unless this connection is plainly fine, restart its negotiation (the impolite side offers, the polite side asks).
+   */
+  async recover() {
+    const { pc } = this;
+    if (pc.signalingState === "closed") return;
+    if (pc.connectionState === "connected" && pc.signalingState === "stable") return;
+    if (this.hidden) return;
+    try {
+      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
+    } catch (error) {
+      this.mesh.report(this, error);
+    }
+    if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId);
+    else pc.restartIce();
+  }
+
+  /** Return whether an offer comes from a new connection of the peer (it reloaded its page and resumed). */
+  isFromNewConnection(description) {
+    return (
+      description.type === "offer" &&
+      this.remoteFingerprints !== "" &&
+      fingerprintsOf(description.sdp) !== this.remoteFingerprints
+    );
+  }
+
+  close() {
+    this.closed = true;
+    window.clearTimeout(this.watchdog);
+    if (this.control) this.control.close();
+    this.pc.close();
+  }
+}
+

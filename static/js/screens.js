@@ -1,0 +1,93 @@
+// The screens over the room: waiting in the lobby, asking for the room password, and the end of the call.
+
+import { gettext, gettext_noop } from "./i18n.js";
+
+/** What the end screen says for the common refusals, by close code; the rest use the close code's own message. */
+export const REFUSALS = {
+  4003: {
+    title: gettext_noop("You can't join this meeting"),
+    text: gettext_noop("Your account may not enter this room. Ask its owner to add you as a member."),
+  },
+  4004: {
+    title: gettext_noop("This meeting doesn't exist"),
+    text: gettext_noop("The room may have been deleted, or the link may be mistyped."),
+  },
+  4005: { title: gettext_noop("This meeting is full"), text: gettext_noop("Try again when someone leaves.") },
+  4006: {
+    title: gettext_noop("This meeting is locked"),
+    text: gettext_noop("Nobody new can join right now. Ask the host to unlock it, then try again."),
+  },
+  4010: { title: gettext_noop("You weren't let in"), text: gettext_noop("The host did not admit you to this meeting.") },
+  4011: {
+    title: gettext_noop("You joined from somewhere else"),
+    text: gettext_noop("You are in this meeting in another tab or on another device, so this one was disconnected."),
+  },
+  4012: {
+    title: gettext_noop("You were removed from the meeting"),
+    text: gettext_noop("A moderator removed you from this meeting."),
+  },
+  4013: { title: gettext_noop("The meeting has ended"), text: gettext_noop("A moderator ended the meeting for everyone.") },
+};
+
+export class Screens {
+  /** @param {HTMLElement} root #room */
+  constructor(root) {
+    this.root = root;
+    this.ended = /** @type {HTMLElement} */ (root.querySelector("#room-ended"));
+    this.lobby = /** @type {HTMLElement} */ (root.querySelector("#lobby-screen"));
+    this.passwordForm = /** @type {HTMLFormElement} */ (root.querySelector("#room-password-form"));
+    this.confirmDialog = /** @type {HTMLDialogElement} */ (root.querySelector("#confirm-dialog"));
+  }
+
+  /** @param {(password: string | null) => void} onPassword */
+  onPassword(onPassword) {
+    this.passwordForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const password = /** @type {string} */ (new FormData(this.passwordForm).get("password")) || null;
+      this.hide();
+      onPassword(password);
+    });
+  }
+
+  /** @param {{title: string, text: string, retryLabel?: string, password?: boolean}} options (already translated) */
+  show({ title, text, retryLabel = gettext("Rejoin"), password = false }) {
+    this.lobby.hidden = true;
+    const heading = this.ended.querySelector("#room-ended-title");
+    heading.textContent = title;
+    this.ended.querySelector("#room-ended-text").textContent = text;
+    const rejoin = /** @type {HTMLElement} */ (this.ended.querySelector("#room-ended-rejoin"));
+    rejoin.textContent = retryLabel;
+    rejoin.hidden = password;
+    this.passwordForm.hidden = !password;
+    this.ended.hidden = false;
+    if (password) /** @type {HTMLElement} */ (this.passwordForm.querySelector("input")).focus();
+    else /** @type {HTMLElement} */ (heading).focus();
+  }
+
+  hide() {
+    this.ended.hidden = true;
+    this.lobby.hidden = true;
+  }
+
+  showLobby() {
+    this.lobby.hidden = false;
+    /** @type {HTMLElement} */ (this.lobby.querySelector("h2")).focus();
+  }
+
+  /**
+   * Ask a yes-or-no question in a dialog; resolve true for yes.
+   * @param {string} title @param {string} text @param {string} yes
+   * @returns {Promise<boolean>}
+   */
+  confirm(title, text, yes) {
+    const dialog = this.confirmDialog;
+    dialog.querySelector("#confirm-title").textContent = title;
+    dialog.querySelector("#confirm-text").textContent = text;
+    dialog.querySelector("#confirm-yes").textContent = yes;
+    dialog.returnValue = "";
+    dialog.showModal();
+    return new Promise((resolve) =>
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true })
+    );
+  }
+}

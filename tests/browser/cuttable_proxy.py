@@ -1,0 +1,74 @@
+"""A TCP proxy in front of daphne whose open connections a test can cut, as a network drop would."""
+
+import socket
+import threading
+
+from tests.servers import LOOPBACK
+
+
+class CuttableProxy:
+    """Forward 127.0.0.1:<port> to a server; cut() drops every open connection, new ones still get through."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind((LOOPBACK, 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.connections = set()
+        self.lock = threading.Lock()
+        self.closed = False
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    @property
+    def base_url(self):
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def accept(self):
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection((LOOPBACK, self.target_port))
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.connections.update({client, upstream})
+            threading.Thread(target=self.pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self.pipe, args=(upstream, client), daemon=True).start()
+
+    def pipe(self, source, destination):
+        try:
+            while data := source.recv(65536):
+                destination.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, destination):
+                self.drop(sock)
+
+    def drop(self, sock):
+        with self.lock:
+            self.connections.discard(sock)
+        # No WebSocket close frame: the browser sees the connection die (close code 1006), the server a drop.
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
+        except OSError:
+            pass
+        sock.close()
+
+    def cut(self):
+        """Drop every open connection at once."""
+        with self.lock:
+            connections = list(self.connections)
+        for sock in connections:
+            self.drop(sock)
+
+    def close(self):
+        self.closed = True
+        self.listener.close()
+        self.cut()

@@ -1,0 +1,109 @@
+"""The settings page's rules for joining: the lobby, a room password and the ICE transport policy."""
+
+import pytest
+from django.urls import reverse
+
+from meetings.models import Room
+
+pytestmark = pytest.mark.django_db
+
+BASICS = {"name": "Design review", "access": "link", "max_participants": "8"}
+
+
+def post_settings(client, room, **changes):
+    return client.post(reverse("room_settings", args=[room.slug]), {**BASICS, **changes})
+
+
+def test_the_settings_page_offers_the_lobby_the_password_and_the_network_route(client, alice, alices_room):
+    client.force_login(alice)
+    html = client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+    assert 'name="requires_approval"' in html
+    assert 'name="password"' in html and 'type="password"' in html
+    assert 'name="ice_transport_policy"' in html
+    assert 'name="clear_password"' not in html  # nothing to remove yet
+
+
+def test_alice_turns_the_lobby_on_and_off(client, alice, alices_room):
+    client.force_login(alice)
+    assert post_settings(client, alices_room, requires_approval="on").status_code == 302
+    alices_room.refresh_from_db()
+    assert alices_room.requires_approval
+
+    post_settings(client, alices_room)
+    alices_room.refresh_from_db()
+    assert not alices_room.requires_approval
+
+
+def test_alice_sets_a_room_password_and_only_its_hash_is_kept(client, alice, alices_room):
+    client.force_login(alice)
+    post_settings(client, alices_room, password="open sesame")
+    alices_room.refresh_from_db()
+    assert alices_room.has_password
+    assert "open sesame" not in alices_room.password_hash
+    assert alices_room.check_password("open sesame")
+    assert not alices_room.check_password("wrong")
+
+
+def test_saving_other_settings_keeps_the_password(client, alice, alices_room):
+    alices_room.set_password("open sesame")
+    alices_room.save()
+    client.force_login(alice)
+    post_settings(client, alices_room, name="Design crit")
+    alices_room.refresh_from_db()
+    assert alices_room.name == "Design crit"
+    assert alices_room.check_password("open sesame")
+
+
+def test_alice_removes_the_password(client, alice, alices_room):
+    alices_room.set_password("open sesame")
+    alices_room.save()
+    client.force_login(alice)
+    html = client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+    assert 'name="clear_password"' in html
+    post_settings(client, alices_room, clear_password="on")
+    alices_room.refresh_from_db()
+    assert not alices_room.has_password
+
+
+def test_a_new_password_and_removing_it_at_once_is_refused(client, alice, alices_room):
+    alices_room.set_password("open sesame")
+    alices_room.save()
+    client.force_login(alice)
+    response = post_settings(client, alices_room, password="new one", clear_password="on")
+    assert response.status_code == 200
+    assert "password" in response.context["room_form"].errors
+    alices_room.refresh_from_db()
+    assert alices_room.check_password("open sesame")
+
+
+def test_alice_chooses_any_route(client, alice, alices_room):
+    client.force_login(alice)
+    post_settings(client, alices_room, ice_transport_policy="all")
+    alices_room.refresh_from_db()
+    assert alices_room.ice_transport_policy == "all"
+
+
+def test_relay_only_is_refused_when_the_server_has_no_turn_relay(client, alice, alices_room, settings):
+    settings.TURN_URLS = []
+    client.force_login(alice)
+    response = post_settings(client, alices_room, ice_transport_policy="relay")
+    assert response.status_code == 200
+    assert "TURN_URLS is not set" in response.content.decode()
+    alices_room.refresh_from_db()
+    assert alices_room.ice_transport_policy == ""
+
+
+def test_relay_only_is_accepted_when_the_server_has_a_turn_relay(client, alice, alices_room, settings):
+    settings.TURN_URLS = ["turn:turn.example.org:3478"]
+    client.force_login(alice)
+    post_settings(client, alices_room, ice_transport_policy="relay")
+    alices_room.refresh_from_db()
+    assert alices_room.ice_transport_policy == "relay"
+
+
+def test_the_room_page_form_for_new_rooms_keeps_to_name_access_and_size(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("create_room")).content.decode()
+    assert 'name="requires_approval"' not in html
+    assert 'name="password"' not in html
+    assert Room.objects.count() == 0
