@@ -8,7 +8,7 @@ RTCPeerConnection the page makes, so the test can ask it which candidate pair it
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, make_room, people, sign_in, worker  # noqa: F401  (fixtures)
+from tests.browser.conftest import browser, join, make_room, people, sign_in, worker  # noqa: F401  (fixtures)
 from tests.ice.conftest import TURN_TEST_SECRET
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -96,8 +96,7 @@ def test_alice_and_bob_hold_a_call_through_the_relay_on_both_sides(sign_in, make
     bob = sign_in("bob")
     for page in (alice, bob):
         page.context.add_init_script(REMEMBER_PEER_CONNECTIONS)
-        page.goto(f"/r/{slug}/")
-        expect(page.locator("#room[data-state=joined]")).to_be_attached(timeout=CALL_TIMEOUT_MS)
+        join(page, slug)
 
     for page in (alice, bob):
         wait_for(page, REMOTE_VIDEO_PLAYS, "the other person's video playing")

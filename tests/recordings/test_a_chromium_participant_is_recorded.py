@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import artifacts, browser, make_room, people, sign_in  # noqa: F401  (fixtures)
+from tests.browser.conftest import artifacts, browser, join, make_room, people, sign_in  # noqa: F401  (fixtures)
 from tests.recordings.conftest import Api, assert_recorded, file_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,7 +42,7 @@ def test_alice_in_chromium_is_recorded_to_a_webm_file_with_opus_and_vp8(
 ):
     slug = make_room("Recorded call")
     alice = sign_in("alice")
-    alice.goto(f"/r/{slug}/")
+    join(alice, slug)
     expect(alice.get_by_text("Only you are here")).to_be_visible()
 
     recording = record(api, slug, alice, RECORD_SECONDS)
@@ -61,14 +61,14 @@ def test_the_room_page_says_the_meeting_is_being_recorded_and_draws_no_tile_for_
 ):
     slug = make_room("Told in the page")
     alice = sign_in("alice")
-    alice.goto(f"/r/{slug}/")
+    join(alice, slug)
     expect(alice.get_by_text("Only you are here")).to_be_visible()
 
     recording = record(api, slug, alice, 2)
-    expect(alice.get_by_text(re.compile("being recorded", re.I))).to_be_visible()
+    expect(alice.get_by_role("status", name=re.compile("being recorded", re.I))).to_be_visible()
     # The hidden recorder has no tile and is not counted: Alice is still alone on her screen.
     expect(alice.locator("[data-tile-for]:has(video[data-peer-id])")).to_have_count(0)
     expect(alice.get_by_text("Only you are here")).to_be_visible()
     api.stop(slug)
     api.wait_for(slug, recording["id"], {"done"})
-    expect(alice.get_by_text(re.compile("being recorded", re.I))).to_be_hidden()
+    expect(alice.get_by_role("status", name=re.compile("being recorded", re.I))).to_be_hidden()
