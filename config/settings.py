@@ -229,6 +229,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"tokens": env_str("TOKEN_THROTTLE_RATE", "60/min")},
 }
 SPECTACULAR_SETTINGS = {
+    "PATH_CONVERTER_OVERRIDES": {"db_id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999}},
     "TITLE": "Confer API",
     "DESCRIPTION": "Rooms and short-lived room tokens for Confer video meetings. See docs/api.md.",
     "VERSION": "1.0.0",

@@ -26,9 +26,11 @@ def create_room(owner, name, access_rule=Room.Access.LINK, max_participants=None
 
 def set_locked(room, locked):
     """Lock or unlock a room; nobody new can join a locked room. A live meeting is told."""
-    Room.objects.filter(pk=room.pk).update(is_locked=locked)
+    from signalling import moderation
+    from signalling.publish import publish
+
+    publish(moderation.set_locked(room.pk, locked), room.slug)
     room.is_locked = locked
-    tell_live_meeting(room)
     return room
 
 

@@ -1,10 +1,13 @@
 """Mounted at /api/ by config/urls.py: the versioned API, its OpenAPI schema and its browsable docs."""
 
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from meetings import api
+from meetings.converters import DatabaseIdConverter
 from meetings.exceptions import not_found
+
+register_converter(DatabaseIdConverter, "db_id")
 
 urlpatterns = [
     path("v1/rooms/", api.RoomListView.as_view(), name="api-rooms"),
@@ -12,7 +15,7 @@ urlpatterns = [
     path("v1/rooms/<slug:slug>/tokens/", api.RoomTokenView.as_view(), name="api-room-tokens"),
     path("v1/rooms/<slug:slug>/participants/", api.RoomParticipantsView.as_view(), name="api-room-participants"),
     path("v1/rooms/<slug:slug>/invites/", api.InviteListView.as_view(), name="api-room-invites"),
-    path("v1/rooms/<slug:slug>/invites/<int:invite_id>/", api.InviteDetailView.as_view(), name="api-room-invite"),
+    path("v1/rooms/<slug:slug>/invites/<db_id:invite_id>/", api.InviteDetailView.as_view(), name="api-room-invite"),
     path("", include("recordings.api_urls")),  # a room's recording and recordings
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -103,24 +103,28 @@ class ChatWriter:
                 log.exception("could not store %d chat messages", len(batch))
                 results = [UserError("internal-error", "The message could not be stored; send it again.", "chat")
                            for _ in batch]
+            # The whole batch's events first, in seq order: a reply to a sender may yield to other consumers,
+            # and an event they publish meanwhile would overtake the rest of the batch (a needless gap).
+            for (consumer, _, _), result in zip(batch, results):
+                if not isinstance(result, UserError):
+                    await self.guarded(apublish(result[0], consumer.slug), consumer)
             for (consumer, _, to), result in zip(batch, results):
-                try:
-                    await self.deliver(consumer, to, result)
-                except Exception:
-                    log.exception("could not deliver a chat message in room %s", consumer.slug)
+                if consumer.closing:
+                    continue
+                if isinstance(result, UserError):
+                    reply = protocol.error_message(result.code, result.message, in_reply_to=result.in_reply_to)
+                elif to is not None:
+                    reply = {"type": "chat", "message": result[1]}  # the sender's copy of its private message
+                else:
+                    continue
+                await self.guarded(consumer.send_payload(reply), consumer)
 
     @staticmethod
-    async def deliver(consumer, to, result):
-        if isinstance(result, UserError):
-            if not consumer.closing:
-                await consumer.send_payload(
-                    protocol.error_message(result.code, result.message, in_reply_to=result.in_reply_to)
-                )
-            return
-        outbox, described = result
-        await apublish(outbox, consumer.slug)
-        if to is not None and not consumer.closing:
-            await consumer.send_payload({"type": "chat", "message": described})
+    async def guarded(step, consumer):
+        try:
+            await step
+        except Exception:
+            log.exception("could not deliver a chat message in room %s", consumer.slug)
 
 
 writer = ChatWriter()

@@ -250,9 +250,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def on_moderation(self, message):
         room_id, by = self.room.pk, self.claims.identity
-        if message.type in ("lock", "unlock"):
-            await db(actions.set_locked)(self.room, message.type == "lock")
-            return
         if message.type in ("start-recording", "stop-recording"):
             change = actions.start_recording if message.type == "start-recording" else actions.stop_recording
             try:
@@ -260,7 +257,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             except actions.NotAllowed as error:
                 raise UserError(error.code, str(error), message.type) from None
             return
-        if message.type == "remove":
+        if message.type in ("lock", "unlock"):
+            # Published here, in commit order with every other change, not from the database thread.
+            outbox = await db(moderation.set_locked)(room_id, message.type == "lock")
+        elif message.type == "remove":
             outbox = await db(moderation.remove)(room_id, message["peer_id"], by)
         elif message.type == "end-meeting":
             outbox = await db(moderation.end_meeting)(room_id, by)
@@ -295,26 +295,26 @@ class RoomConsumer(AsyncWebsocketConsumer):
         event = message["event"]
         if self.seat != "joined" or self.closing:
             return
-        seq = event.get("seq")
+        seq = event["seq"]
         if seq is not None:
             if seq <= self.seq:
                 return  # already part of the state this client holds
             self.seq = seq
         kind = event["type"]
         if kind in ("peer-joined", "peer-updated") and "_channel" in event:
-            self.peers[event["peer"]["peer_id"]] = event["_channel"]
+            self.peers[event["peer_id"]] = event["_channel"]
         elif kind == "peer-left":
             if event["peer_id"] == self.peer_id:
                 return  # our own seat: the notice that closes this socket says why
             self.peers.pop(event["peer_id"], None)
-        if kind == "peer-updated" and event["peer"]["peer_id"] == self.peer_id:
-            self.set_role(event["peer"]["role"])
+        if kind == "peer-updated" and event["peer_id"] == self.peer_id:
+            self.set_role(event["role"])
         if event.get("_hidden"):
             return
-        payload = {key: value for key, value in event.items() if not key.startswith("_")}
-        if kind == "lobby-updated" and not self.can("moderate"):
-            payload.pop("lobby", None)
-        await self.send_payload(payload)
+        text = message["text"]
+        if "public_text" in message and not self.can("moderate"):
+            text = message["public_text"]
+        await self.send(text_data=text)
 
     async def peer_relay(self, event):
         # The sender found the addressee in its own room; check the room again on arrival.

@@ -44,6 +44,18 @@ def room_updated(room_id):
         return Outbox(events=[event(meeting, "room-updated", room=describe_room(room, meeting))])
 
 
+def set_locked(room_id, locked):
+    """Lock or unlock the room, and tell its live meeting, in one transaction."""
+    with transaction.atomic():
+        room = lock_room(room_id)
+        room.is_locked = locked
+        room.save(update_fields=["is_locked"])
+        meeting = live_meeting(room)
+        if meeting is None:
+            return Outbox()
+        return Outbox(events=[event(meeting, "room-updated", room=describe_room(room, meeting))])
+
+
 def set_recording(room_id, recording):
     """Tell everyone in the room that a recording runs (or no longer does): nobody is recorded unawares."""
     with transaction.atomic():

@@ -6,6 +6,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from channels.exceptions import ChannelFull
 
+from signalling import protocol
+
 log = logging.getLogger(__name__)
 
 
@@ -24,7 +26,29 @@ async def apublish(outbox, slug, layer=None):
         except ChannelFull:
             log.warning("dropped a notice to a full channel %s", channel)
     for event in outbox.events:
-        await layer.group_send(room_group(slug), {"type": "room.event", "event": event})
+        await layer.group_send(room_group(slug), room_event_message(event))
+
+
+def room_event_message(event):
+    """Wrap a room event for the group: its JSON encoded once here, not once per recipient.
+
+    The channel layer copies the message for every member, so it carries the text and only what the consumers
+    route by: the kind, the seq, the peer concerned and, for workers only, its channel.
+    """
+    routing = {"type": event["type"], "seq": event.get("seq")}
+    peer = event.get("peer")
+    if peer is not None:
+        routing["peer_id"], routing["role"] = peer["peer_id"], peer["role"]
+    elif "peer_id" in event:
+        routing["peer_id"] = event["peer_id"]
+    for key in ("_channel", "_hidden"):
+        if key in event:
+            routing[key] = event[key]
+    public = {key: value for key, value in event.items() if not key.startswith("_")}
+    message = {"type": "room.event", "event": routing, "text": protocol.encode(public)}
+    if "lobby" in public:  # who waits is for moderators; the others learn only how many
+        message["public_text"] = protocol.encode({key: value for key, value in public.items() if key != "lobby"})
+    return message
 
 
 def publish(outbox, slug):

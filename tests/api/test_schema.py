@@ -49,3 +49,21 @@ def test_swagger_uis_script_is_served_by_this_site(client):
     response = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/rooms/{slug}/invites/99999999999999999999999/",
+        "/api/v1/rooms/{slug}/recordings/59301181913216860160/",
+        "/api/v1/rooms/{slug}/recordings/1/files/59301181913216860160/",
+    ],
+)
+def test_an_id_too_large_for_the_database_is_a_json_404_not_a_server_error(client, alice, path):
+    from meetings import actions
+
+    room = actions.create_room(alice, "Ids")
+    client.force_login(alice)
+    response = client.get(path.format(slug=room.slug))
+    assert response.status_code == 404
+    assert response.json()["code"] == "not-found"
