@@ -204,7 +204,11 @@ def main():
     for config_name in args.configs.split(","):
         for scenario in args.scenarios.split(","):
             print(f"== {config_name} / {scenario}", flush=True)
-            figures = run_scenario(config_name, scenario, table[scenario])
+            try:
+                figures = run_scenario(config_name, scenario, table[scenario])
+            except Exception as error:  # one broken scenario must not cost the rest of a long run
+                figures = {"failed": f"{type(error).__name__}: {error}"[:500]}
+            figures["load_average_after"] = os.getloadavg()
             report["results"].setdefault(config_name, {})[scenario] = figures
             print(json.dumps(figures, indent=None), flush=True)
     out = Path(args.out)

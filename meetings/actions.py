@@ -86,23 +86,29 @@ def issue_token(*, identity, name, room, role):
     )
 
 
-def issue_token_for_user(user, room):
-    """Return (token, claims) for a signed-in user, or raise NotAllowed."""
+def issue_token_for_user(user, room, name=None):
+    """Return (token, claims) for a signed-in user (shown as `name` in this meeting if given), or raise NotAllowed."""
     if not access.can_enter(user, room):
         raise NotAllowed("You are not a member of this room.")
-    return issue_token(identity=f"user:{user.pk}", name=user.name, room=room, role=access.role_for(user, room))
+    return issue_token(identity=f"user:{user.pk}", name=name or user.name, room=room, role=access.role_for(user, room))
 
 
-def update_room(room, **changes):
-    """Change a room's name, access, max_participants or lock; return the room."""
-    allowed = {"name", "access", "max_participants", "is_locked"}
-    unknown = set(changes) - allowed
+ROOM_RULES = {"name", "access", "max_participants", "is_locked", "requires_approval", "ice_transport_policy"}
+
+
+def update_room(room, password=None, **changes):
+    """Change a room's rules (and, with `password`, set it; "" clears it); tell its live meeting; return it."""
+    unknown = set(changes) - ROOM_RULES
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
     for field, value in changes.items():
         setattr(room, field, value)
+    fields = list(changes)
+    if password is not None:
+        room.set_password(password)
+        fields.append("password_hash")
     room.full_clean()
-    room.save(update_fields=list(changes) or None)
+    room.save(update_fields=fields or None)
     tell_live_meeting(room)
     return room
 

@@ -118,17 +118,11 @@ def room_settings(request, room):
 
 
 def save_room_settings(room, data):
-    """Save the settings form: the joining rules first, then update_room, which checks, saves and tells the meeting."""
-    # actions.update_room changes only name, access, size and lock; the lobby, password and ICE policy are saved here.
-    room.requires_approval = data["requires_approval"]
-    room.ice_transport_policy = data["ice_transport_policy"]
-    if data.get("password"):
-        room.set_password(data["password"])
-    elif data.get("clear_password"):
-        room.set_password("")
-    room.save(update_fields=["requires_approval", "ice_transport_policy", "password_hash"])
+    """Save the settings form through update_room, which checks, saves and tells the meeting."""
+    password = data["password"] if data.get("password") else ("" if data.get("clear_password") else None)
     actions.update_room(
-        room, name=data["name"], access=data["access"], max_participants=data["max_participants"]
+        room, password=password, name=data["name"], access=data["access"], max_participants=data["max_participants"],
+        requires_approval=data["requires_approval"], ice_transport_policy=data["ice_transport_policy"],
     )
 
 

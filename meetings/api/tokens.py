@@ -120,12 +120,7 @@ class RoomTokenView(APIView):
         room = find_room(slug)
         name = meeting_name(request)
         if access.can_enter(request.user, room):
-            if name is None:
-                token, claims = actions.issue_token_for_user(request.user, room)
-            else:
-                token, claims = actions.issue_token(
-                    identity=f"user:{request.user.pk}", name=name, room=room, role=access.role_for(request.user, room)
-                )
+            token, claims = actions.issue_token_for_user(request.user, room, name=name)
             return token, claims, room
         guest = guests.guest_for(request, room)
         if guest is not None:
