@@ -16,6 +16,7 @@ import os
 import platform
 import resource
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -195,6 +196,8 @@ def main():
     parser.add_argument("--scenarios", default=",".join(FULL))
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "latest.json"))
     args = parser.parse_args()
+    # Stopped with SIGTERM, exit normally so that every server this run started is stopped by its finally.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the workers inherit it: 10,000 sockets need it
 
