@@ -150,16 +150,26 @@ def spread(urls, index):
 
 
 async def fill_rooms(config, minter, rooms, per_room, on_message=None):
-    coroutines = [open_and_join(spread(config["urls"], i), room, minter, on_message)
-                  for i, (room, _) in enumerate((room, n) for room in rooms for n in range(per_room))]
-    return await gather_limited(coroutines, config.get("concurrency", 50))
+    """Join per_room peers to every room; each is pinged from the moment it joins, as the room page does.
+
+    Return (peers, the keep-alive task): a fill of thousands takes longer than the server's silence timeout.
+    """
+    joined = []
+
+    async def join_one(index, room):
+        peer = await open_and_join(spread(config["urls"], index), room, minter, on_message)
+        joined.append(peer)
+        return peer
+
+    pinger = asyncio.create_task(keep_alive(joined))
+    coroutines = [join_one(i, room) for i, room in enumerate(room for room in rooms for _ in range(per_room))]
+    return await gather_limited(coroutines, config.get("concurrency", 50)), pinger
 
 
 # Scenarios.
 async def scenario_join(config, minter):
     """Join latency: WebSocket open to `welcome`, with `idle` other sockets connected."""
-    idle = await fill_rooms(config, minter, config["idle_rooms"], config["per_room"])
-    pinger = asyncio.create_task(keep_alive(idle))
+    idle, pinger = await fill_rooms(config, minter, config["idle_rooms"], config["per_room"])
     await asyncio.sleep(1)
     latencies = []
     for i in range(config["joins"]):
@@ -269,8 +279,7 @@ async def scenario_relay(config, minter):
     """One-way latency of offers, candidates and chat at rooms x peers, `rate` messages a second each."""
     warmup = config.get("warmup", 3)
     recorder = Recorder(warmup_until=float("inf"))
-    peers = await fill_rooms(config, minter, config["rooms"], config["per_room"], recorder)
-    pinger = asyncio.create_task(keep_alive(peers))
+    peers, pinger = await fill_rooms(config, minter, config["rooms"], config["per_room"], recorder)
     await asyncio.sleep(1)
     start = clock()
     recorder.warmup_until = start + warmup
@@ -291,8 +300,7 @@ async def scenario_relay(config, minter):
 async def scenario_throughput(config, minter):
     """Raise the offered load step by step; report delivered relays a second while p99 stays under the limit."""
     recorder = Recorder(warmup_until=float("inf"))
-    peers = await fill_rooms(config, minter, config["rooms"], config["per_room"], recorder)
-    pinger = asyncio.create_task(keep_alive(peers))
+    peers, pinger = await fill_rooms(config, minter, config["rooms"], config["per_room"], recorder)
     await asyncio.sleep(1)
     steps, best = [], None
     counter = itertools.count(1)
@@ -318,8 +326,7 @@ async def scenario_throughput(config, minter):
 
 async def scenario_idle(config, minter):
     """Hold `count` joined sockets with heartbeats on, then report how many are still open."""
-    peers = await fill_rooms(config, minter, config["rooms"], config["per_room"])
-    pinger = asyncio.create_task(keep_alive(peers))
+    peers, pinger = await fill_rooms(config, minter, config["rooms"], config["per_room"])
     await asyncio.sleep(config.get("hold", 15))
     alive = sum(1 for p in peers if not p.closed)
     print(json.dumps({"ready": True, "alive": alive}), flush=True)
@@ -334,10 +341,9 @@ async def scenario_delivery(config, minter):
     """A long run with joins and leaves going on: count relays between staying peers that never arrived."""
     recorder = Recorder(warmup_until=0)
     rooms, per_room = config["rooms"], config["per_room"]
-    stayers = await fill_rooms(config, minter, rooms, per_room, recorder)
+    stayers, pinger = await fill_rooms(config, minter, rooms, per_room, recorder)
     stable = {peer.peer_id for peer in stayers}
     churners = []
-    pinger = asyncio.create_task(keep_alive(stayers))
     until = clock() + config["duration"]
     sent = []
 

@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import resource
-import secrets
 import signal
 import subprocess
 import sys
