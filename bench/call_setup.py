@@ -87,10 +87,12 @@ def sign_in(context, base_url, username, password):
 
 
 def enter_room(page, url):
+    """Open the room and press "Join now" on the pre-join screen once the camera preview is ready."""
     page.goto(url)
     join = page.get_by_role("button", name="Join now")
-    if join.count():  # the pre-join screen, when the page has one
-        join.first.click()
+    join.wait_for(state="visible", timeout=30000)
+    page.wait_for_function("!document.querySelector('#prejoin-join').disabled", timeout=30000)
+    join.click()
 
 
 def percentile(values, fraction):
