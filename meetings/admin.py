@@ -46,7 +46,7 @@ class RoomAdmin(admin.ModelAdmin):
     actions = ["lock_rooms", "unlock_rooms"]
 
     def get_queryset(self, request):
-        # One query for the whole page: count the live participants in SQL, as signalling.roster.live_count does.
+        # One query for the whole page: count the live participants in SQL, (seated, not stale, no hidden roles).
         live = (
             Q(participants__status__in=SEATED, participants__last_seen__gte=stale_before())
             & ~Q(participants__role__in=HIDDEN_ROLES)

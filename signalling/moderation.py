@@ -34,10 +34,14 @@ def target_in(meeting, peer_id, statuses=None, in_reply_to=None):
     return target
 
 
-def room_updated(room_id):
-    """Tell a live meeting that the room's rules (lock, lobby, name...) changed."""
+def room_updated(room_id, **changes):
+    """Apply changes to the room's rules (if any) and tell its live meeting, in one transaction."""
     with transaction.atomic():
         room = lock_room(room_id)
+        if changes:
+            for field, value in changes.items():
+                setattr(room, field, value)
+            room.save(update_fields=list(changes))
         meeting = live_meeting(room)
         if meeting is None:
             return Outbox()
@@ -45,15 +49,8 @@ def room_updated(room_id):
 
 
 def set_locked(room_id, locked):
-    """Lock or unlock the room, and tell its live meeting, in one transaction."""
-    with transaction.atomic():
-        room = lock_room(room_id)
-        room.is_locked = locked
-        room.save(update_fields=["is_locked"])
-        meeting = live_meeting(room)
-        if meeting is None:
-            return Outbox()
-        return Outbox(events=[event(meeting, "room-updated", room=describe_room(room, meeting))])
+    """Lock or unlock the room, and tell its live meeting."""
+    return room_updated(room_id, is_locked=locked)
 
 
 def set_recording(room_id, recording):

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from meetings.models import Room
@@ -109,16 +110,6 @@ def describe_chat(message):
     return described
 
 
-def live_count(room):
-    """Return how many people are in the room now (for the admin and the API)."""
-    return (
-        Participant.objects.filter(room=room, status__in=SEATED, last_seen__gte=stale_before())
-        .exclude(role__in=HIDDEN_ROLES)
-        .count()
-    )
-
-
-# Reading state.
 def visible_peers(meeting, participants=None):
     """Return the seated, visible participants, oldest first; from `participants` when the caller has them."""
     if participants is None:
@@ -174,22 +165,12 @@ def welcome_data(peer_id):
 def private_chat_for(meeting, identity):
     """Return the last private messages to or from this identity in the meeting, oldest first."""
     messages = ChatMessage.objects.filter(meeting=meeting, seq__isnull=True).filter(
-        models_q_either(sender_identity=identity, recipient_identity=identity)
+        Q(sender_identity=identity) | Q(recipient_identity=identity)
     )
     recent = list(messages.order_by("-sent_at", "-pk")[: settings.CHAT_HISTORY])
     return [describe_chat(m) for m in reversed(recent)]
 
 
-def models_q_either(**conditions):
-    from django.db.models import Q
-
-    query = Q()
-    for name, value in conditions.items():
-        query |= Q(**{name: value})
-    return query
-
-
-# Changing state. Every function below runs inside a transaction holding the room lock.
 def lock_room(room_id):
     room = Room.objects.select_for_update().filter(pk=room_id).first()
     if room is None:
@@ -466,7 +447,3 @@ def channel_of(room_id, peer_id):
         .values_list("channel_name", flat=True)
         .first()
     )
-
-
-def peer_channels(meeting):
-    return {p.peer_id: p.channel_name for p in Participant.objects.filter(meeting=meeting, status__in=SEATED)}
