@@ -134,15 +134,21 @@ async def open_and_join(url, room, minter, on_message=None):
 
 
 async def keep_alive(peers, every=10.0):
-    """Ping as the room page does, so the server's liveness check does not drop idle sockets."""
+    """Ping as the room page does, so the server's liveness check does not drop idle sockets.
+
+    Each page pings on its own clock, so the pings are spread over the interval: a thousand sent at once would
+    be a burst no meeting produces, and would show up as a stall in the latencies every `every` seconds.
+    """
     while True:
-        await asyncio.sleep(every)
-        for peer in list(peers):
-            if not peer.closed:
-                try:
-                    await peer.send({"type": "ping"})
-                except Exception:
-                    pass
+        started = clock()
+        batch = [peer for peer in list(peers) if not peer.closed]
+        for index, peer in enumerate(batch):
+            try:
+                await peer.send({"type": "ping"})
+            except Exception:
+                pass
+            await asyncio.sleep(max(0, started + every * (index + 1) / len(batch) - clock()))
+        await asyncio.sleep(max(0, started + every - clock()))
 
 
 def spread(urls, index):
@@ -256,7 +262,10 @@ async def send_loop(peers, rate, until, kinds, counter, sent_log=None, stable=No
     async def one(peer, offset):
         await asyncio.sleep(offset)
         next_at = clock()
-        cycle = itertools.cycle(kinds)
+        # Each peer starts at its own place in the cycle: started together at the same place, all peers would
+        # send offers in one half-second and chat in the next, a burst of one kind no meeting produces.
+        start = random.randrange(len(kinds))
+        cycle = itertools.cycle(kinds[start:] + kinds[:start])
         while clock() < until and not peer.closed:
             targets = [p for p in peer.others if stable is None or p in stable]
             if targets:

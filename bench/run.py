@@ -34,6 +34,8 @@ BENCH_ENV = {
     "SIGNALLING_RATE": "100000",
     "SIGNALLING_BURST": "100000",
     "LOG_LEVEL": "ERROR",
+    # To compare worker tunings (config/serve.py): WORKER_UVLOOP=0 scripts/bench ...
+    **{name: value for name, value in os.environ.items() if name.startswith("WORKER_")},
 }
 
 FULL = {
