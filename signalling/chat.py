@@ -12,6 +12,7 @@ from collections import Counter
 
 from channels.db import database_sync_to_async
 from django.db import connection, transaction
+from django.utils import timezone
 
 from signalling import protocol
 from signalling.models import ChatMessage, Meeting, Participant
@@ -20,7 +21,7 @@ from signalling.publish import apublish
 from signalling.roster import HIDDEN_ROLES, SEATED, Outbox, describe_chat
 
 log = logging.getLogger(__name__)
-BATCH_LIMIT = 500
+BATCH_LIMIT = 500  # rows of 9 values: within SQLite's 32,766 parameters, and PostgreSQL's 65,535
 
 
 def take_seqs(meeting_id, count):
@@ -35,57 +36,93 @@ def store_chat_messages(requests):
     """Store [(sender peer id, text, addressee peer id or None)] in one transaction.
 
     Return, for each request in order, (Outbox, the message as its sender sees it) or the UserError refusing it.
+    Plain SQL, three statements however large the batch (one read of the people concerned, one seq update per
+    meeting, one insert): with the ORM, building models and queries cost more than the writes themselves.
     """
-    with transaction.atomic():
-        senders = {p.peer_id: p for p in Participant.objects.filter(peer_id__in={r[0] for r in requests})}
-        wanted = {to for _, _, to in requests if to}
-        recipients = {}
-        if wanted:
-            found = Participant.objects.filter(peer_id__in=wanted, status__in=SEATED).exclude(role__in=HIDDEN_ROLES)
-            recipients = {p.peer_id: p for p in found}
+    sent_at = timezone.now()
+    wanted = list({peer_id for sender, _, to in requests for peer_id in (sender, to) if peer_id})
+    people = Participant._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT peer_id, meeting_id, identity, display_name, role, status, channel_name FROM {people} "
+            f"WHERE peer_id IN ({', '.join(['%s'] * len(wanted))})",
+            wanted,
+        )
+        found = {row[0]: row for row in cursor.fetchall()}
         accepted, results = [], []
         for sender_peer_id, text, to in requests:
-            sender = senders.get(sender_peer_id)
-            recipient = recipients.get(to) if to else None
+            sender = found.get(sender_peer_id)
+            recipient = found.get(to) if to else None
+            if recipient is not None and (recipient[5] not in SEATED or recipient[4] in HIDDEN_ROLES):
+                recipient = None
             if sender is None:
                 results.append(UserError("not-in-meeting", "You are no longer in this meeting.", "chat"))
-            elif to and (recipient is None or recipient.meeting_id != sender.meeting_id):
+            elif to and (recipient is None or recipient[1] != sender[1]):
                 results.append(UserError("unknown-peer", f"There is no peer {to[:32]} in this room.", "chat"))
             else:
                 message = ChatMessage(
-                    meeting_id=sender.meeting_id, sender_peer_id=sender.peer_id, sender_identity=sender.identity,
-                    sender_name=sender.display_name, text=text,
-                    recipient_peer_id=recipient.peer_id if recipient else "",
-                    recipient_identity=recipient.identity if recipient else "",
+                    meeting_id=sender[1], sender_peer_id=sender[0], sender_identity=sender[2],
+                    sender_name=sender[3], text=text, sent_at=sent_at,
+                    recipient_peer_id=recipient[0] if recipient else "",
+                    recipient_identity=recipient[2] if recipient else "",
                 )
-                accepted.append((message, recipient))
+                accepted.append((message, recipient[6] if recipient else None))
                 results.append(message)
-        room_messages = Counter(m.meeting_id for m, recipient in accepted if recipient is None)
+        room_messages = Counter(m.meeting_id for m, channel in accepted if channel is None)
         next_seq = {meeting_id: take_seqs(meeting_id, count) for meeting_id, count in room_messages.items()}
-        for message, recipient in accepted:
-            if recipient is None:
+        for message, channel in accepted:
+            if channel is None:
                 message.seq = next_seq[message.meeting_id]
                 next_seq[message.meeting_id] += 1
-        ChatMessage.objects.bulk_create([message for message, _ in accepted])
-    recipients_of = {id(message): recipient for message, recipient in accepted}
-    return [result if isinstance(result, UserError) else delivery(result, recipients_of[id(result)])
+        insert_chat_messages(cursor, [message for message, _ in accepted])
+    channel_of = {id(message): channel for message, channel in accepted}
+    return [result if isinstance(result, UserError) else delivery(result, channel_of[id(result)])
             for result in results]
 
 
-def delivery(message, recipient):
+CHAT_COLUMNS = ("meeting_id", "seq", "sender_peer_id", "sender_identity", "sender_name", "recipient_peer_id",
+                "recipient_identity", "text", "sent_at")
+
+
+def insert_chat_messages(cursor, messages):
+    """Insert the messages in one statement and set their ids (SQLite 3.35+ and PostgreSQL return them in order)."""
+    if not messages:
+        return
+    sent_at = connection.ops.adapt_datetimefield_value(messages[0].sent_at)
+    row = f"({', '.join(['%s'] * len(CHAT_COLUMNS))})"
+    params = []
+    for message in messages:
+        params += [message.meeting_id, message.seq, message.sender_peer_id, message.sender_identity,
+                   message.sender_name, message.recipient_peer_id, message.recipient_identity, message.text, sent_at]
+    cursor.execute(
+        f"INSERT INTO {ChatMessage._meta.db_table} ({', '.join(CHAT_COLUMNS)}) "
+        f"VALUES {', '.join([row] * len(messages))} RETURNING id",
+        params,
+    )
+    for message, (pk,) in zip(messages, cursor.fetchall()):
+        message.pk = message.id = pk
+
+
+def delivery(message, channel):
+    """What a stored message sends: a room event, or a notice to the addressee's channel when it is private."""
     described = describe_chat(message)
-    if recipient is None:
+    if channel is None:
         return Outbox(events=[{"type": "chat", "seq": message.seq, "message": described}]), described
     notice = {"type": "peer.notice", "action": "chat", "message": described}
-    return Outbox(notices=[(recipient.channel_name, notice)]), described
+    return Outbox(notices=[(channel, notice)]), described
 
 
 class ChatWriter:
-    """This worker's queue of chat messages and the task that writes them."""
+    """This worker's queue of chat messages, the task that writes them and the one that publishes them.
+
+    Writing and publishing overlap: while one batch goes out, the next is written. Batches are published one
+    after another in the order they were written, so a room's chat events leave this worker in seq order.
+    """
 
     def __init__(self):
         self.pending = []
         self.task = None
+        self.publishing = None
 
     def post(self, consumer, text, to):
         self.pending.append((consumer, text, to))
@@ -103,21 +140,28 @@ class ChatWriter:
                 log.exception("could not store %d chat messages", len(batch))
                 results = [UserError("internal-error", "The message could not be stored; send it again.", "chat")
                            for _ in batch]
-            # The whole batch's events first, in seq order: a reply to a sender may yield to other consumers,
-            # and an event they publish meanwhile would overtake the rest of the batch (a needless gap).
-            for (consumer, _, _), result in zip(batch, results):
-                if not isinstance(result, UserError):
-                    await self.guarded(apublish(result[0], consumer.slug), consumer)
-            for (consumer, _, to), result in zip(batch, results):
-                if consumer.closing:
-                    continue
-                if isinstance(result, UserError):
-                    reply = protocol.error_message(result.code, result.message, in_reply_to=result.in_reply_to)
-                elif to is not None:
-                    reply = {"type": "chat", "message": result[1]}  # the sender's copy of its private message
-                else:
-                    continue
-                await self.guarded(consumer.send_payload(reply), consumer)
+            self.publishing = asyncio.get_running_loop().create_task(
+                self.publish(batch, results, after=self.publishing)
+            )
+
+    async def publish(self, batch, results, after):
+        if after is not None:
+            await asyncio.shield(after)
+        # The whole batch's events first, in seq order: a reply to a sender may yield to other consumers,
+        # and an event they publish meanwhile would overtake the rest of the batch (a needless gap).
+        for (consumer, _, _), result in zip(batch, results):
+            if not isinstance(result, UserError):
+                await self.guarded(apublish(result[0], consumer.slug), consumer)
+        for (consumer, _, to), result in zip(batch, results):
+            if consumer.closing:
+                continue
+            if isinstance(result, UserError):
+                reply = protocol.error_message(result.code, result.message, in_reply_to=result.in_reply_to)
+            elif to is not None:
+                reply = {"type": "chat", "message": result[1]}  # the sender's copy of its private message
+            else:
+                continue
+            await self.guarded(consumer.send_payload(reply), consumer)
 
     @staticmethod
     async def guarded(step, consumer):

@@ -84,21 +84,21 @@ async def test_events_dropped_by_a_full_channel_show_as_a_gap_and_a_resync_repai
     alices_channel = await database_sync_to_async(
         lambda: Participant.objects.get(peer_id=alice_peer.peer_id).channel_name
     )()
-    real_send, delivered = layer.send, []
+    real_put, delivered = layer._put, []
 
-    async def send_to_a_channel_that_fills_up(channel, message):
+    def put_on_a_channel_that_fills_up(channel, message, expires):  # where the in-process layer delivers
         if channel == alices_channel:
             if len(delivered) >= 3:
                 raise ChannelFull()  # what a full channel does; group_send drops the message and says nothing
             delivered.append(message)
-        await real_send(channel, message)
+        real_put(channel, message, expires)
 
-    layer.send = send_to_a_channel_that_fills_up
+    layer._put = put_on_a_channel_that_fills_up
     try:
         for outbox, _ in outboxes:
             await apublish(outbox, alices_room.slug)
     finally:
-        layer.send = real_send
+        layer._put = real_put
     await bob_peer.send({"type": "chat", "text": "the last one"})
     received = [m for m in await alice_peer.receive_all() if m.get("seq") is not None]
 
