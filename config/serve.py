@@ -1,0 +1,66 @@
+"""Run a daphne worker tuned for signalling: `python -m config.serve <daphne arguments>`.
+
+Takes exactly daphne's command line (scripts/run and the tests start workers this way) and, before daphne
+creates its event loop, sets up two things that docs/performance.md measured:
+
+- uvloop as the asyncio event loop under Twisted, when it is installed (WORKER_UVLOOP=0 turns it off): the
+  loop's own bookkeeping was a fifth of the worker's time on the standard loop.
+- Eager socket writes (WORKER_EAGER_WRITES=0 turns them off). Twisted queues every write until the loop reports
+  the socket writable: two epoll_ctl calls and a loop turn for each frame sent. When nothing is queued, a
+  connection here tries the send at once, as asyncio's transports do, and queues only what the kernel refuses.
+- A shorter GIL switch interval (WORKER_SWITCH_INTERVAL, seconds; Python's default is 0.005). The worker's event
+  loop shares the interpreter with the database thread; each time the loop releases the GIL for a socket call
+  while that thread computes, it waits up to the interval to get it back. At 5 ms, a busy chat batch put
+  hundreds of milliseconds on the relays waiting behind it.
+"""
+
+import os
+import sys
+
+
+def tune():
+    sys.setswitchinterval(float(os.environ.get("WORKER_SWITCH_INTERVAL", "0.0005")))
+    if os.environ.get("WORKER_UVLOOP", "1") != "0":
+        try:
+            import uvloop
+        except ImportError:
+            return
+        import asyncio
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+def write_eagerly():
+    """Make Twisted's TCP connections send at once when nothing is waiting to be sent (see the module's doc)."""
+    from twisted.internet import tcp
+
+    queued_write = tcp.Connection.write
+
+    def write(self, data):
+        # A registered producer (daphne's HTTP channel stays one after the upgrade) is paused only when the
+        # buffer fills, and anything that is not sent at once goes to the buffer: so it is left as it was.
+        if (type(data) is not bytes or not data or self.TLS or self.dataBuffer or self._tempDataLen
+                or not self.connected or self.disconnecting or self._writeDisconnected or self._writeDisconnecting):
+            return queued_write(self, data)
+        sent = self.writeSomeData(data)
+        if isinstance(sent, Exception) or sent < 0:
+            return queued_write(self, data)  # the loop's next write attempt reports the loss as Twisted does
+        if sent < len(data):
+            queued_write(self, data[sent:])
+
+    tcp.Connection.write = write
+
+
+def main():
+    tune()
+    from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
+
+    if os.environ.get("WORKER_EAGER_WRITES", "1") != "0":
+        write_eagerly()
+
+    sys.argv[0] = "daphne"
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()
