@@ -35,7 +35,8 @@ CLOSE_CODES = {
     "password-required": 4014,
     "bad-password": 4015,
     "liveness-timeout": 4016,
-    "internal-error": 1011,
+    # Not 1011: the WebSocket stack lets an application close only with 1000 or 3000-4999.
+    "internal-error": 4500,
 }
 
 

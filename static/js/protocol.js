@@ -25,6 +25,7 @@ export const PROTOCOL_VERSIONS = [1];
 export const CLOSE_CODES = Object.freeze({
   1000: { name: "normal", message: gettext_noop("You left the meeting."), reconnect: "no" },
   1011: { name: "internal-error", message: gettext_noop("The meeting server had a problem."), reconnect: "retry" },
+  4500: { name: "internal-error", message: gettext_noop("The meeting server had a problem."), reconnect: "retry" },
   4000: { name: "protocol-error", message: gettext_noop("The meeting server did not understand this page. Reload it to try again."), reconnect: "no" },
   4001: { name: "join-timeout", message: gettext_noop("Joining took too long."), reconnect: "new-token" },
   4003: { name: "forbidden", message: gettext_noop("You are not allowed to join this meeting."), reconnect: "no" },

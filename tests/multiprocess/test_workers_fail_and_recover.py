@@ -134,6 +134,37 @@ def test_after_redis_restarts_the_room_recovers_without_anyone_reloading(deploym
     bob.client.close()
 
 
+def test_while_redis_is_down_alices_relay_closes_her_socket_as_an_internal_error_and_she_resumes_her_seat(
+    deployment, redis_server
+):
+    room = deployment.create_room("alice", "Redis outage")
+    worker = deployment.start_worker()
+    alice = joined(worker, room, "user:1", "Alice", role="host")
+    bob = joined(worker, room, "user:2", "Bob")
+    alice.receive_type("peer-joined")
+    redis_server.kill()
+    try:
+        alice.send({"type": "candidate", "to": bob.peer_id, "candidate": None})
+        error = alice.receive_type("error", timeout=15)
+        assert (error["code"], error["fatal"]) == ("internal-error", True)
+        assert alice.wait_closed() == 4500
+    finally:
+        redis_server.start()
+
+    def resume():
+        client = SignallingClient(worker.ws_url, room)
+        welcome = client.join(room_token(room, "user:1", "Alice", role="host"), **alice.resume_fields())
+        if welcome["type"] != "welcome":  # Redis may still be coming back: another internal error
+            client.close()
+            raise TimeoutError(f"not yet: {welcome}")
+        return client, welcome
+
+    again, welcome = eventually(resume)
+    assert (welcome["peer_id"], welcome["resumed"]) == (alice.peer_id, True)
+    again.close()
+    bob.close()
+
+
 def test_a_rush_of_joins_across_two_workers_never_overfills_a_room_of_three(deployment):
     room = deployment.create_room("alice", "Rush", max_participants=3)
     workers = [deployment.start_worker(), deployment.start_worker()]

@@ -129,3 +129,9 @@ def test_every_close_code_in_the_core_is_documented():
         text = doc.read()
     for name, code in protocol.CLOSE_CODES.items():
         assert f"| {code} | {name} |" in text, f"{code} {name} is not in docs/protocol.md"
+
+
+def test_every_close_code_is_one_an_application_may_send():
+    # autobahn (under daphne) refuses any other code, and the socket then dies without its error or code.
+    for name, code in protocol.CLOSE_CODES.items():
+        assert code == 1000 or 3000 <= code <= 4999, f"{name} closes with {code}"
