@@ -132,6 +132,11 @@ class Target:
             stop_process(self.floor)
         if self.deployment:
             self.deployment.stop()
+            keep = os.environ.get("BENCH_LOGS")  # a directory to keep the workers' logs in, to see what failed
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                for log in (self.workdir / "deployment").glob("daphne-*.log"):
+                    (Path(keep) / f"{self.name}-{log.name}").write_bytes(log.read_bytes())
         if self.redis:
             self.redis.stop()
 

@@ -19,7 +19,11 @@ async def _round_trip(layer):
     channel = await layer.new_channel("healthz.")
     marker = uuid.uuid4().hex
     await layer.send(channel, {"type": "healthz", "marker": marker})
-    message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+    try:
+        message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+    finally:
+        if hasattr(layer, "forget_channel"):
+            await layer.forget_channel(channel)
     if message.get("marker") != marker:
         raise RuntimeError("the channel layer returned another message")
 

@@ -117,8 +117,11 @@ CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 1000, minimum=10)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "signalling.layers.ResilientRedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": CHANNEL_CAPACITY, "expiry": 60},
+            "BACKEND": "signalling.layers.SignallingRedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL], "capacity": CHANNEL_CAPACITY, "expiry": 60,
+                "max_connections": env_int("REDIS_MAX_CONNECTIONS", 100, minimum=2),
+            },
         }
     }
 else:

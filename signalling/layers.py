@@ -1,19 +1,27 @@
-"""The channel layers: channels-redis made to ride out a passing Redis fault, and a cheaper in-process layer.
+"""The channel layers: Redis for several workers, and a cheaper in-process layer for one.
 
-channels-redis raises out of `receive()` when Redis stalls or restarts, and the consumer waiting there dies with
-its socket. Here `receive()` waits and tries again instead: messages are safe meanwhile in channels-redis's backup
-queue, group membership is renewed by signalling.housekeeping every beat, and what was lost in between shows up
-to clients as a seq gap, which they repair with a resync. Sending still fails at once, answered as an
-internal error (1011) that clients resume after.
+- SignallingRedisChannelLayer (REDIS_URL set): sockets and rooms go by Redis pub/sub, named work queues by
+  channels-redis's queues. Its class doc says why and what pub/sub gives up.
+- ResilientRedisChannelLayer, the queues part: channels-redis raises out of `receive()` when Redis stalls or
+  restarts, and the consumer waiting there dies with its socket. Here `receive()` waits and tries again instead.
+  Its connections come from a blocking pool of REDIS_MAX_CONNECTIONS: redis-py's default pool refuses the 101st
+  concurrent command outright (MaxConnectionsError), which a busy worker reached in its first second.
+- Sending fails at once while Redis is away, answered as an internal error (4500) that clients resume after.
+  Group membership is renewed by signalling.housekeeping every beat, and room events lost meanwhile show up to
+  clients as a seq gap, which they repair with a resync.
+- InProcessChannelLayer: channels' in-memory layer without its per-message costs.
 """
 
 import asyncio
 import logging
 import time
+import weakref
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -23,6 +31,18 @@ PASSING_FAULTS = (RedisConnectionError, RedisTimeoutError, ConnectionError, Time
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):
+    def __init__(self, *args, max_connections=100, pool_timeout=10, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_connections = max_connections
+        self.pool_timeout = pool_timeout
+
+    def create_pool(self, index):
+        host = dict(self.hosts[index])
+        address = host.pop("address")
+        return BlockingConnectionPool.from_url(
+            address, max_connections=self.max_connections, timeout=self.pool_timeout, **host
+        )
+
     async def receive(self, channel):
         delay = 0.1
         while True:
@@ -32,6 +52,128 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
                 log.warning("channel layer receive failed (%s); retrying in %.1fs", error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
+
+
+class Publisher:
+    """Publishes in order, pipelining: while one round trip to Redis is out, the next messages gather.
+
+    One PUBLISH per round trip capped a worker at a few thousand messages a second, queueing the rest.
+    `publish()` returns once Redis has taken the message, and raises if it could not.
+    """
+
+    def __init__(self, address):
+        self.redis = Redis.from_url(address)
+        self.pending = []
+        self.task = None
+
+    async def publish(self, name, data):
+        done = asyncio.get_running_loop().create_future()
+        self.pending.append((name, data, done))
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.flush())
+        await done
+
+    async def flush(self):
+        while self.pending:
+            batch, self.pending = self.pending[:1000], self.pending[1000:]
+            try:
+                pipeline = self.redis.pipeline(transaction=False)
+                for name, data, _ in batch:
+                    pipeline.publish(name, data)
+                await pipeline.execute()
+            except Exception as error:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
+    """Redis pub/sub for sockets and rooms; channels-redis's queues only for named work queues.
+
+    channels-redis delivers every message through a sorted set that the receiving worker pops one message per
+    round trip (BZPOPMIN), and sends cost four commands: at 250 rooms of 4 one worker's receive loop fell
+    seconds behind. Through pub/sub a send is one PUBLISH and a worker's subscription streams everything
+    addressed to its sockets and rooms.
+
+    - Channels from `new_channel()` (each socket's, a recorder's, the health check's) carry a `!` and go by
+      pub/sub; so do groups. Other names are work queues read by whichever process asks first (the
+      recorders' start requests): those stay on channels-redis, which keeps a message until someone takes it.
+    - Pub/sub keeps nothing for a subscriber that is not connected: what is published while a worker's Redis
+      connection is down is lost. Room events lost so show up as a seq gap, which clients repair with a
+      resync; a lost offer or candidate is repaired by the client's ICE restart. The loss is bounded by the
+      outage, and tested (tests/multiprocess/test_workers_fail_and_recover.py).
+    - There is no per-channel capacity: a socket's queue is bounded by its sender's rate limit instead.
+    """
+
+    def __init__(self, hosts=None, prefix="asgi", **kwargs):
+        super().__init__(hosts=hosts, prefix=prefix, **kwargs)
+        self.pubsub = RedisPubSubChannelLayer(hosts=hosts, prefix=f"{prefix}.ps.")
+        self.publishers = weakref.WeakKeyDictionary()  # event loop -> Publisher
+
+    @staticmethod
+    def by_pubsub(name):
+        return "!" in name
+
+    async def new_channel(self, prefix="specific."):
+        return await self.pubsub.new_channel(prefix=f"{prefix.rstrip('.')}!")
+
+    async def send(self, channel, message):
+        if self.by_pubsub(channel):
+            return await self.publish(channel, message)
+        return await super().send(channel, message)
+
+    async def publish(self, name, message):
+        """PUBLISH through this loop's Publisher: one pipeline for whatever gathered meanwhile, in order."""
+        loop = asyncio.get_running_loop()
+        publisher = self.publishers.get(loop)
+        if publisher is None:
+            # One Redis (REDIS_URL): the pub/sub part is not sharded, so neither is publishing.
+            publisher = self.publishers[loop] = Publisher(self.hosts[0]["address"])
+            self.close_with(loop)
+        await publisher.publish(name, self.pubsub.serialize(message))
+
+    async def receive(self, channel):
+        if self.by_pubsub(channel):
+            return await self.pubsub.receive(channel)
+        return await super().receive(channel)
+
+    def close_with(self, loop):
+        """Close this loop's Publisher when the loop closes (async_to_sync in sync code makes short-lived loops)."""
+        original_close = loop.close
+
+        def close(*args, **kwargs):
+            publisher = self.publishers.pop(loop, None)
+            if publisher is not None and not loop.is_running():
+                loop.run_until_complete(publisher.redis.aclose())
+            loop.close = original_close
+            return original_close(*args, **kwargs)
+
+        loop.close = close
+
+    async def forget_channel(self, channel):
+        """Unsubscribe a channel from new_channel() that will not be read again (the health check's)."""
+        layer = self.pubsub._get_layer()
+        if layer.channels.pop(channel, None) is not None:
+            await layer._get_shard(channel).unsubscribe(channel)
+
+    async def group_add(self, group, channel):
+        if channel not in self.pubsub._get_layer().channels:
+            return  # its socket has just gone: nothing to renew
+        await self.pubsub.group_add(group, channel)
+
+    async def group_discard(self, group, channel):
+        await self.pubsub.group_discard(group, channel)
+
+    async def group_send(self, group, message):
+        await self.publish(self.pubsub._get_layer()._get_group_channel_name(group), message)
+
+    async def flush(self):
+        await super().flush()
+        await self.pubsub.flush()
 
 
 class InProcessChannelLayer(InMemoryChannelLayer):

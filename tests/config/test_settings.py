@@ -64,4 +64,4 @@ def test_redis_url_switches_the_channel_layer_and_database_url_the_database():
                 "DATABASE_URL": "postgres://u:p@127.0.0.1:1/confer"})
     output = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
                             check=True).stdout
-    assert output.split() == ["signalling.layers.ResilientRedisChannelLayer", "django.db.backends.postgresql"]
+    assert output.split() == ["signalling.layers.SignallingRedisChannelLayer", "django.db.backends.postgresql"]
