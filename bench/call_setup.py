@@ -1,10 +1,24 @@
 """Call setup: time from joining to the first decoded remote frame between two headless Chromium peers.
 
-    python bench/call_setup.py [--calls 20] [--redis]
+    python bench/call_setup.py [--calls 20] [--redis] [--out FILE]
 
-Alice waits in the room; Bob opens the room page `calls` times. An init script in Bob's page timestamps the
-signalling socket opening, the welcome, ICE checking and connected, DTLS (the peer connection) connected, and the
-first decoded remote video frame. Prints p50/p95 of each phase and writes bench/results/call_setup.json.
+Alice waits in the room; Bob opens the room page `calls` times (the first call, a warm-up, is not counted) and
+presses "Join now" once the pre-join screen's camera preview is ready. An init script in Bob's page takes these
+marks with `performance.now()`:
+
+- `socket_open`: the signalling WebSocket opened; `welcome`: the server's welcome arrived;
+- `ice_checking`, `ice_connected`: the peer connection's ICE state; `dtls_connected`: its connection state
+  (DTLS done, SRTP keys ready);
+- `first_frame`: the first remote video frame out of Bob's decoder. A `MediaStreamTrackProcessor` reads a clone
+  of the remote video track from the moment the `track` event fires; the mark is taken when its first `read()`
+  resolves, i.e. when the decoded frame reaches the track's sinks, before any compositing or painting. (Where
+  that API is missing, the fallback is `requestVideoFrameCallback` on a <video> attached to the document: the
+  first frame presented, a little later.) The report says which was used and the first frame's width.
+
+Phases: signalling (socket open to welcome), negotiation (welcome to ICE checking: offer, answer, the first
+candidates), ice (checking to connected), dtls (ICE connected to DTLS connected), first_frame (DTLS connected to
+the first decoded frame) and total (socket open to the first decoded frame). Prints p50/p95 of each and writes
+bench/results/call_setup.json (or --out).
 """
 
 import argparse
@@ -54,12 +68,33 @@ TIMELINE = """
     });
     pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') mark('dtls_connected'); });
     pc.addEventListener('track', (event) => {
-      if (event.track.kind !== 'video') return;
-      const probe = document.createElement('video');
-      probe.muted = true; probe.playsInline = true; probe.srcObject = new MediaStream([event.track]);
-      probe.requestVideoFrameCallback(() => mark('first_frame'));
-      probe.play().catch(() => {});
-      window.__probe = probe;
+      if (event.track.kind !== 'video' || window.__firstFrameProbe) return;
+      const track = event.track.clone();
+      if (typeof MediaStreamTrackProcessor === 'function') {
+        marks.first_frame_method = 'MediaStreamTrackProcessor';
+        const reader = new MediaStreamTrackProcessor({ track }).readable.getReader();
+        window.__firstFrameProbe = reader;
+        reader.read().then(({ value }) => {
+          mark('first_frame');
+          if (value) { marks.first_frame_width = value.codedWidth; value.close(); }
+          reader.cancel().catch(() => {});
+          track.stop();
+        });
+      } else {
+        marks.first_frame_method = 'requestVideoFrameCallback';
+        const probe = document.createElement('video');
+        probe.muted = true; probe.playsInline = true; probe.srcObject = new MediaStream([track]);
+        probe.style.cssText = 'position:fixed;left:0;top:0;width:2px;height:2px;opacity:0.01;pointer-events:none';
+        probe.requestVideoFrameCallback((now, metadata) => {
+          mark('first_frame');
+          marks.first_frame_width = metadata.width;
+          probe.remove();
+          track.stop();
+        });
+        document.documentElement.append(probe);
+        probe.play().catch(() => {});
+        window.__firstFrameProbe = probe;
+      }
     });
     return pc;
   };
@@ -69,6 +104,7 @@ TIMELINE = """
 
 PHASES = {
     "signalling": ("socket_open", "welcome"),
+    "negotiation": ("welcome", "ice_checking"),
     "ice": ("ice_checking", "ice_connected"),
     "dtls": ("ice_connected", "dtls_connected"),
     "first_frame": ("dtls_connected", "first_frame"),
@@ -117,6 +153,7 @@ def main():
             worker = deployment.start_worker()
             url = f"{worker.base_url}/r/{room}/"
             samples = []
+            methods, widths = set(), []
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 alice_context = browser.new_context(viewport={"width": 640, "height": 480})
@@ -148,6 +185,8 @@ def main():
                         continue  # the first call warms Chromium and the server up
                     samples.append({phase: marks[end] - marks[start] for phase, (start, end) in PHASES.items()
                                     if start in marks and end in marks})
+                    methods.add(marks.get("first_frame_method"))
+                    widths.append(marks.get("first_frame_width"))
                 browser.close()
         finally:
             deployment.stop()
@@ -162,6 +201,8 @@ def main():
                               "mean_ms": round(statistics.fmean(values), 1), "count": len(values)}
     report = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "machine": machine(), "layer": "redis" if args.redis else "in-process", "calls": args.calls,
+              "first_frame_method": ", ".join(sorted(str(method) for method in methods)),
+              "first_frame_width_p50": percentile([width for width in widths if width], 0.5) if any(widths) else None,
               "phases": figures}
     print(json.dumps(report, indent=2))
     out = Path(args.out)

@@ -1,6 +1,8 @@
 // One remote peer's RTCPeerConnection, negotiated with the W3C "perfect negotiation" pattern, with a control
 // data channel for app messages and a second video track for a shared screen. No DOM access.
 
+import { withStartBitrate } from "./sdp.js";
+
 /**
  * @typedef {import("./protocol.js").Peer} Peer
  * @typedef {import("./peers.js").PeerMesh} PeerMesh
@@ -11,6 +13,11 @@
  * collide, and after the polite side's rollback Chromium sometimes never gathers candidates for its answer.
  */
 const POLITE_FIRST_OFFER_WAIT_MS = 1500;
+/**
+ * The bandwidth estimate our video starts from, in kbit/s, instead of Chromium's 300: at 300 its encoder drops the
+ * camera's first frames while it scales them down, and the first picture comes about 90 ms later (docs/client.md).
+ */
+export const START_BITRATE_KBPS = 1000;
 /** A connection not up this long after it started is restarted (lost candidates leave ICE waiting for ever). */
 const CONNECT_WATCHDOG_MS = [6000, 10000, 20000, 30000];
 
@@ -223,8 +230,9 @@ export class PeerLink {
     this.ignoreOffer = !this.polite && offerCollision;
     if (this.ignoreOffer) return;
     this.settingRemoteAnswerPending = description.type === "answer";
-    // A polite peer's pending offer is rolled back implicitly by setRemoteDescription.
-    await pc.setRemoteDescription(description);
+    // A polite peer's pending offer is rolled back implicitly by setRemoteDescription. Chromium takes the start
+    // bitrate of what it sends from the remote description, so the one we set says ours.
+    await pc.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
     this.remoteFingerprints = fingerprintsOf(description.sdp);
     this.settingRemoteAnswerPending = false;
     if (description.type === "offer") {
