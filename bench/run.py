@@ -42,7 +42,7 @@ FULL = {
     "join": {"idle_rooms": 125, "per_room": 8, "join_rooms": 20, "joins": 300},
     "relay-small": {"rooms": 10, "per_room": 4, "rate": 2, "duration": 20},
     "relay-large": {"rooms": 250, "per_room": 4, "rate": 2, "duration": 20},
-    "throughput": {"rooms": 50, "per_room": 6, "rates": [5, 10, 20, 30, 40, 60, 80, 100, 130], "step_seconds": 6,
+    "throughput": {"rooms": 50, "per_room": 6, "rates": [5, 10, 20, 30, 34, 37, 40, 50, 60, 80, 100, 130], "step_seconds": 6,
                    "p99_limit_ms": 20},
     "idle": {"rooms": 1250, "per_room": 8, "hold": 15},
     "delivery": {"rooms": 50, "per_room": 4, "rate": 2, "duration": 300, "churn_interval": 0.5},
