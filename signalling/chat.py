@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -113,16 +114,15 @@ def delivery(message, channel):
 
 
 class ChatWriter:
-    """This worker's queue of chat messages, the task that writes them and the one that publishes them.
+    """This worker's queue of chat messages and the task that writes and publishes them, batch after batch.
 
-    Writing and publishing overlap: while one batch goes out, the next is written. Batches are published one
-    after another in the order they were written, so a room's chat events leave this worker in seq order.
+    A batch's events are published as soon as it is stored, from the same task, as the consumers publish theirs:
+    so they leave this worker in about the order they were committed, and clients see few seq gaps.
     """
 
     def __init__(self):
         self.pending = []
         self.task = None
-        self.publishing = None
 
     def post(self, consumer, text, to):
         self.pending.append((consumer, text, to))
@@ -140,20 +140,20 @@ class ChatWriter:
                 log.exception("could not store %d chat messages", len(batch))
                 results = [UserError("internal-error", "The message could not be stored; send it again.", "chat")
                            for _ in batch]
-            self.publishing = asyncio.get_running_loop().create_task(
-                self.publish(batch, results, after=self.publishing)
-            )
+            await self.publish(batch, results)
 
-    async def publish(self, batch, results, after):
-        if after is not None:
-            await asyncio.shield(after)
+    async def publish(self, batch, results):
         # The whole batch's events first, in seq order: a reply to a sender may yield to other consumers,
-        # and an event they publish meanwhile would overtake the rest of the batch (a needless gap). They go out
-        # together: the tasks start in order and each hands its message to the layer before its first wait, so
-        # the order holds, and a Redis layer pipelines them instead of waiting a round trip for each.
-        await asyncio.gather(*(self.guarded(apublish(result[0], consumer.slug), consumer)
-                               for (consumer, _, _), result in zip(batch, results)
-                               if not isinstance(result, UserError)))
+        # and an event they publish meanwhile would overtake the rest of the batch (a needless gap).
+        sends = [self.guarded(apublish(result[0], consumer.slug), consumer)
+                 for (consumer, _, _), result in zip(batch, results) if not isinstance(result, UserError)]
+        if getattr(get_channel_layer(), "pipelines_sends", False):
+            # Redis: all at once, so that they share round trips; the tasks start in order and each hands its
+            # message to the layer's publisher before its first wait, so the order holds.
+            await asyncio.gather(*sends)
+        else:
+            for send in sends:  # in-process: each is done without waiting, so no other event can come between
+                await send
         for (consumer, _, to), result in zip(batch, results):
             if consumer.closing:
                 continue

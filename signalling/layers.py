@@ -109,6 +109,10 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
     - There is no per-channel capacity: a socket's queue is bounded by its sender's rate limit instead.
     """
 
+    # Sends handed over at once go out in the order they were made, sharing round trips (see Publisher):
+    # signalling.chat publishes a batch's events together on layers that say so.
+    pipelines_sends = True
+
     def __init__(self, hosts=None, prefix="asgi", **kwargs):
         super().__init__(hosts=hosts, prefix=prefix, **kwargs)
         self.pubsub = RedisPubSubChannelLayer(hosts=hosts, prefix=f"{prefix}.ps.")
