@@ -4,6 +4,7 @@ import asyncio
 import logging
 import time
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull, StopConsumer
 from channels.layers import get_channel_layer
@@ -402,6 +403,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def send_payload(self, payload):
         await self.send(text_data=protocol.encode(payload))
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        # The socket may close between a message arriving for it and its being sent: that is the disconnect,
+        # which daphne reports next, not a failure. Raised here, it would end this consumer's tasks halfway
+        # through whatever the other one was doing (a change committed and never published).
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Disconnected:
+            self.closing = True
 
 
 def roster_permissions(role):

@@ -157,3 +157,19 @@ async def test_a_dropped_seat_outlives_the_stale_timeout_until_its_grace_window_
     await alice_peer.receive_type("pong")
     await housekeeping.tick()
     assert await Participant.objects.filter(peer_id=bob_peer.peer_id, status="away").aexists()
+
+
+async def test_a_message_for_bob_whose_socket_has_just_closed_marks_him_closing_instead_of_ending_his_consumer():
+    # daphne raises when a socket closed between a message arriving for it and its being sent. Raised out of the
+    # consumer, it cancelled Bob's other task between committing his leave and publishing it: a seq gap for all.
+    from autobahn.exception import Disconnected
+
+    from signalling.consumers import RoomConsumer
+
+    async def closed_socket(message):
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    bobs = RoomConsumer()
+    bobs.base_send, bobs.closing = closed_socket, False
+    await bobs.send_payload({"type": "chat", "message": {"text": "are you there?"}})
+    assert bobs.closing
