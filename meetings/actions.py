@@ -1,8 +1,9 @@
 """Everything that changes a room, in one place: pages, the API, the admin and the signalling server call these."""
 
 from django.conf import settings
+from django.db import transaction
 
-from meetings import access
+from meetings import access, signals
 from meetings.models import Room
 from meetings.tokens import issue_room_token
 
@@ -20,7 +21,9 @@ def create_room(owner, name, access_rule=Room.Access.LINK, max_participants=None
     if max_participants is not None:
         room.max_participants = max_participants
     room.full_clean()
-    room.save()
+    with transaction.atomic():
+        room.save()
+        signals.room_created.send(Room, room=room)
     return room
 
 
@@ -127,4 +130,6 @@ def remove_member(room, user):
 
 
 def delete_room(room):
-    room.delete()
+    with transaction.atomic():
+        signals.room_deleted.send(Room, room=room)
+        room.delete()

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from meetings import signals
 from meetings.actions import NotAllowed
 from meetings.models import Room
 from recordings.models import RecorderProcess, Recording
@@ -122,6 +123,8 @@ def finish(recording_id, status, stop_reason="", error=""):
         recording.error = error or recording.error
         recording.save(update_fields=["status", "ended_at", "stop_reason", "error"])
         recording.files.filter(ended_at__isnull=True).update(ended_at=recording.ended_at)
+        finished = signals.recording_failed if status == Recording.Status.FAILED else signals.recording_finished
+        finished.send(Recording, recording=recording)
     announce(recording.room)
     return recording
 

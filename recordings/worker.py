@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from meetings import actions
+from meetings import actions, signals
 from recordings import service
 from recordings.models import RecorderProcess, Recording, RecordingFile
 from recordings.recorder import Outcome, RoomRecorder
@@ -165,10 +165,13 @@ def claim(recording_id, process):
 
 
 def mark_recording(recording_id):
-    Recording.objects.filter(pk=recording_id, status=Recording.Status.STARTING).update(
-        status=Recording.Status.RECORDING, started_at=timezone.now()
-    )
-    Recording.objects.filter(pk=recording_id, started_at__isnull=True).update(started_at=timezone.now())
+    with transaction.atomic():
+        started = Recording.objects.filter(pk=recording_id, status=Recording.Status.STARTING).update(
+            status=Recording.Status.RECORDING, started_at=timezone.now()
+        )
+        Recording.objects.filter(pk=recording_id, started_at__isnull=True).update(started_at=timezone.now())
+        if started:
+            signals.recording_started.send(Recording, recording=Recording.objects.select_related("room").get(pk=recording_id))
 
 
 def statuses(recording_ids):

@@ -6,7 +6,8 @@ Called through meetings.actions, so the page, the API, the admin and the signall
 from django.db import transaction
 from django.utils import timezone
 
-from signalling.models import Participant, Removal
+from meetings import signals
+from signalling.models import Meeting, Participant, Removal
 from signalling.protocol import UserError
 from signalling.roster import (
     HIDDEN_ROLES,
@@ -135,14 +136,19 @@ def end_meeting(room_id, by):
         meeting = live_meeting(room)
         if meeting is None:
             return Outbox()
+        people = list(Participant.objects.filter(meeting=meeting).order_by("pk"))
         notices = [
             (p.channel_name, {"type": "peer.notice", "action": "ended", "peer_id": p.peer_id, "by": by})
-            for p in Participant.objects.filter(meeting=meeting)
+            for p in people
         ]
+        for person in people:
+            if person.status != Participant.Status.LOBBY and person.role not in HIDDEN_ROLES:
+                signals.participant_left.send(Participant, meeting=meeting, participant=person, reason="meeting-ended")
         Participant.objects.filter(meeting=meeting).delete()
         meeting.ended_at = timezone.now()
         meeting.ended_reason = "ended"
         meeting.save(update_fields=["ended_at", "ended_reason"])
+        signals.meeting_ended.send(Meeting, meeting=meeting, reason="ended")
         return Outbox(notices=notices)
 
 

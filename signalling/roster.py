@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from meetings import signals
 from meetings.models import Room
 from signalling.models import ChatMessage, Meeting, Participant, Removal
 from signalling.protocol import ProtocolError, UserError
@@ -182,6 +183,8 @@ def live_meeting(room, create=False):
     meeting = Meeting.objects.filter(room=room, ended_at__isnull=True).first()
     if meeting is None and create:
         meeting = Meeting.objects.create(room=room)
+        meeting.room = room
+        signals.meeting_started.send(Meeting, meeting=meeting)
     if meeting is not None:
         meeting.room = room
     return meeting
@@ -209,6 +212,8 @@ def lobby_event(meeting, participants=None):
 
 def joined_events(meeting, participant):
     """Announce a participant now seated: hidden ones only to the workers, without a seq."""
+    if participant.role not in HIDDEN_ROLES:
+        signals.participant_joined.send(Participant, meeting=meeting, participant=participant)
     if participant.role in HIDDEN_ROLES:
         return [{"type": "peer-joined", "peer": describe(participant), "_hidden": True,
                  "_channel": participant.channel_name}]
@@ -226,6 +231,8 @@ def left_events(meeting, participant, reason):
 def take_out(meeting, participant, reason):
     """Delete a participant and return the events saying so."""
     participant.delete()
+    if participant.status != Participant.Status.LOBBY and participant.role not in HIDDEN_ROLES:
+        signals.participant_left.send(Participant, meeting=meeting, participant=participant, reason=reason)
     events = left_events(meeting, participant, reason)
     if not Participant.objects.filter(meeting=meeting).exists():
         Meeting.objects.filter(pk=meeting.pk).update(emptied_at=timezone.now())
@@ -290,6 +297,7 @@ def admit(slug, claims, channel_name, password=None, resume=None, presence=None)
             Meeting.objects.filter(pk=meeting.pk).update(emptied_at=None)
         participants.append(participant)
         if to_lobby:
+            signals.lobby_knocked.send(Participant, meeting=meeting, participant=participant)
             outbox.events.append(lobby_event(meeting, participants))
             return Admission(room, meeting, participant, secret, False, outbox)
         outbox.events.extend(joined_events(meeting, participant))
@@ -407,13 +415,15 @@ def sweep():
     gone = set(expired.values_list("peer_id", "room__slug")) | set(stale.values_list("peer_id", "room__slug"))
     outboxes = [(slug, leave(peer_id, reason="timeout")) for peer_id, slug in sorted(gone)]
     empty_cutoff = now - timedelta(seconds=settings.MEETING_EMPTY_TIMEOUT)
-    for meeting in Meeting.objects.filter(ended_at__isnull=True, emptied_at__lt=empty_cutoff):
+    for meeting in Meeting.objects.filter(ended_at__isnull=True, emptied_at__lt=empty_cutoff).select_related("room"):
         with transaction.atomic():
             lock_room(meeting.room_id)
             if not Participant.objects.filter(meeting=meeting).exists():
-                Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
+                if Meeting.objects.filter(pk=meeting.pk, ended_at__isnull=True).update(
                     ended_at=now, ended_reason="empty"
-                )
+                ):
+                    meeting.ended_at, meeting.ended_reason = now, "empty"
+                    signals.meeting_ended.send(Meeting, meeting=meeting, reason="empty")
     return [(slug, outbox) for slug, outbox in outboxes if outbox.events or outbox.notices]
 
 
