@@ -61,7 +61,7 @@ class TokenSerializer(serializers.Serializer):
 
 
 class ParticipantSerializer(serializers.Serializer):
-    """A participant as peers see it in rosters (signalling.roster.describe, docs/protocol.md)."""
+    """A participant as peers see it in rosters (signalling.wire.describe, docs/protocol.md)."""
 
     peer_id = serializers.CharField()
     name = serializers.CharField()
@@ -72,6 +72,10 @@ class ParticipantSerializer(serializers.Serializer):
     screen = serializers.BooleanField(help_text="Sharing a screen.")
     hand = serializers.BooleanField(help_text="Hand raised.")
     connected = serializers.BooleanField(help_text="False while its socket is down and its seat is kept for it.")
+
+
+class MuteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["audio", "video", "screen"], help_text="Which source to turn off.")
 
 
 class InviteSerializer(serializers.ModelSerializer):

@@ -10,17 +10,12 @@ from dataclasses import dataclass, field
 
 import jwt
 
+from signalling.contract import ROLE_PERMISSIONS
+
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "name", "room", "role", "iat", "nbf", "exp", "jti")
 
-ROLE_PERMISSIONS = {
-    "host": ("publish", "subscribe", "chat", "moderate", "record"),
-    "moderator": ("publish", "subscribe", "chat", "moderate"),
-    "participant": ("publish", "subscribe", "chat"),
-    "viewer": ("subscribe", "chat"),
-    "recorder": ("subscribe", "record"),
-}
-ROLES = tuple(ROLE_PERMISSIONS)
+ROLES = tuple(ROLE_PERMISSIONS)  # the roles a token may carry (signalling/contract.py)
 
 
 class TokenError(Exception):

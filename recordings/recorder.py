@@ -21,19 +21,21 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from recordings.connection import PeerRecording
+from signalling.contract import CLOSE_BY_CODE, PROTOCOL_VERSIONS
 from signalling.ice import rtc_configuration
 
 log = logging.getLogger(__name__)
 
 PING_SECONDS = 10
-# Close codes after which the recorder must not come back (docs/protocol.md, "Close codes"), with why it ended.
+# How a close the recorder must not come back from ends its recording, by the close code's name
+# (signalling/contract.py); any other close is a dropped socket, resumed within the grace window.
 FINAL_CLOSES = {
-    1000: ("done", "left", ""),
-    4003: ("failed", "error", "The recorder may not enter this room."),
-    4004: ("failed", "error", "The room no longer exists."),
-    4011: ("failed", "error", "Another recorder took this recording's seat."),
-    4012: ("done", "removed", "A moderator removed the recorder."),
-    4013: ("done", "meeting-ended", "The meeting was ended."),
+    "normal": ("done", "left", ""),
+    "forbidden": ("failed", "error", "The recorder may not enter this room."),
+    "room-not-found": ("failed", "error", "The room no longer exists."),
+    "replaced": ("failed", "error", "Another recorder took this recording's seat."),
+    "removed": ("done", "removed", "A moderator removed the recorder."),
+    "meeting-ended": ("done", "meeting-ended", "The meeting was ended."),
 }
 
 
@@ -113,9 +115,9 @@ class RoomRecorder:
                 await self.session()
                 return
             except (ConnectionClosed, OSError) as error:
-                code = getattr(getattr(error, "rcvd", None), "code", None)
-                if code in FINAL_CLOSES:
-                    status, reason, message = FINAL_CLOSES[code]
+                close = CLOSE_BY_CODE.get(getattr(getattr(error, "rcvd", None), "code", None))
+                if close is not None and close.name in FINAL_CLOSES:
+                    status, reason, message = FINAL_CLOSES[close.name]
                     raise Stop(Outcome(status, reason, message)) from None
                 if self.me is None:
                     raise Stop(Outcome("failed", "error", f"Could not join the room: {error}")) from None
@@ -130,7 +132,7 @@ class RoomRecorder:
     async def session(self):
         async with connect(self.url, open_timeout=10, max_size=2**22, ping_interval=None) as socket:
             self.socket = socket
-            join = {"type": "join", "token": self.make_token(), "versions": [1], "state": {}}
+            join = {"type": "join", "token": self.make_token(), "versions": list(PROTOCOL_VERSIONS), "state": {}}
             if self.me is not None:
                 join["resume"] = {"peer_id": self.me[0], "secret": self.me[1]}
             await self.send(join)

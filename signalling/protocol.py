@@ -1,43 +1,15 @@
 """The signalling protocol's pure core: decode frames, validate messages, build replies.
 
-No Django or Channels here; docs/protocol.md is the contract this module implements.
+No Django or Channels here; docs/protocol.md is the contract this module implements, and signalling/contract.py
+holds its tables (close codes, roles, which messages need which permission).
 """
 
 import json
 from dataclasses import dataclass
 
-SUPPORTED_VERSIONS = (1,)
+from signalling.contract import CLOSE_CODE_BY_NAME, LOBBY_MESSAGES, MESSAGE_PERMISSIONS, PROTOCOL_VERSIONS
 
-CLOSE_CODES = {
-    "normal": 1000,
-    "protocol-error": 4000,
-    "join-timeout": 4001,
-    "forbidden": 4003,
-    "room-not-found": 4004,
-    "room-full": 4005,
-    "room-locked": 4006,
-    "version-unsupported": 4007,
-    "message-too-large": 4008,
-    "token-invalid": 4100,
-    "token-expired": 4101,
-    "token-not-yet-valid": 4102,
-    "token-bad-signature": 4103,
-    "token-bad-algorithm": 4104,
-    "token-wrong-audience": 4105,
-    "token-wrong-room": 4106,
-    "token-missing-claim": 4107,
-    "token-wrong-issuer": 4108,
-    "flooding": 4009,
-    "denied": 4010,
-    "replaced": 4011,
-    "removed": 4012,
-    "meeting-ended": 4013,
-    "password-required": 4014,
-    "bad-password": 4015,
-    "liveness-timeout": 4016,
-    # Not 1011: the WebSocket stack lets an application close only with 1000 or 3000-4999.
-    "internal-error": 4500,
-}
+SUPPORTED_VERSIONS = PROTOCOL_VERSIONS
 
 
 class ProtocolError(Exception):
@@ -50,7 +22,7 @@ class ProtocolError(Exception):
 
     @property
     def close_code(self):
-        return CLOSE_CODES[self.code]
+        return CLOSE_CODE_BY_NAME[self.code]
 
 
 class UserError(Exception):
@@ -199,12 +171,8 @@ CLIENT_MESSAGES = {
     "stop-recording": ({}, True),
 }
 RELAYED_TYPES = frozenset({"offer", "answer", "candidate", "restart-ice"})
-MODERATION_TYPES = frozenset(
-    {"remove", "mute", "ask-unmute", "lock", "unlock", "end-meeting", "set-role", "admit", "deny", "start-recording",
-     "stop-recording"}
-)
-# What a participant waiting in the lobby may send.
-LOBBY_TYPES = frozenset({"leave", "ping"})
+MODERATION_TYPES = frozenset(name for name, permission in MESSAGE_PERMISSIONS.items() if permission == "moderate")
+LOBBY_TYPES = frozenset(LOBBY_MESSAGES)
 
 
 def _check_fields(data, shape):

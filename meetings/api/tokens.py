@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from meetings import access, actions, guests
+from meetings import access, guests
 from meetings.api.common import FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, error_response
 from meetings.authentication import Service, SessionAuthentication
 from meetings.exceptions import ApiError
@@ -113,14 +113,14 @@ class RoomTokenView(APIView):
         data = serializer.validated_data
         # Namespaced by key, so two services' "42" are two people, and no service can pose as an account.
         identity = f"ext:{request.auth.pk}:{data['identity']}"
-        token, claims = actions.issue_token(identity=identity, name=data["name"].strip(), room=room, role=data["role"])
+        token, claims = access.issue_token(identity=identity, name=data["name"].strip(), room=room, role=data["role"])
         return token, claims, room
 
     def for_person(self, request, slug):
         room = find_room(slug)
         name = meeting_name(request)
         if access.can_enter(request.user, room):
-            token, claims = actions.issue_token_for_user(request.user, room, name=name)
+            token, claims = access.issue_token_for_user(request.user, room, name=name)
             return token, claims, room
         guest = guests.guest_for(request, room)
         if guest is not None:
@@ -146,4 +146,4 @@ class RoomTokenView(APIView):
 
     @staticmethod
     def issue_for_guest(guest, room, name=None):
-        return actions.issue_token(identity=guest.identity, name=name or guest.name, room=room, role=guest.role)
+        return access.issue_token(identity=guest.identity, name=name or guest.name, room=room, role=guest.role)

@@ -1,11 +1,11 @@
-// The live room page: the pre-join screen, the signalling connection and its life, the peer mesh, and the
-// panels, tiles and controls that show them.
+// The live room page: the pre-join screen, the peer mesh, and the panels, tiles and controls that show them.
+// The connection's life (tokens, resume, back-off, keepalive) is connection.js's.
 
-import { SignallingClient } from "./protocol.js";
+import { RoomConnection, RECONNECT_DELAYS_MS } from "./connection.js";
 import { PeerMesh } from "./peers.js";
 import { TileGrid } from "./tiles.js";
 import { Notices } from "./notices.js";
-import { TokenRequestError, requestToken } from "./tokens.js";
+import { requestToken } from "./tokens.js";
 import { gettext, interpolate } from "./i18n.js";
 import { PreJoin } from "./prejoin.js";
 import { LocalControls } from "./controls.js";
@@ -15,17 +15,9 @@ import { ChatPanel } from "./chat.js";
 import { FileTransfers } from "./files.js";
 import { PeoplePanel } from "./participants.js";
 import { Panels } from "./panels.js";
-import { REFUSALS, Screens } from "./screens.js";
+import { Screens } from "./screens.js";
 import { installShortcuts } from "./shortcuts.js";
 
-/** Waits before each reconnection attempt after the connection dropped; the list's length is the limit. */
-const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000];
-/** The server closes a socket it has not heard from for 30 s; docs/protocol.md asks for a ping every 10 s at least. */
-const KEEPALIVE_MS = 8000;
-/** Ask for fresh TURN credentials this long before the current ones expire (or halfway, if sooner). */
-const ICE_REFRESH_MARGIN_MS = 60000;
-/** Close codes after which the seat is gone for good, so a saved resume ticket is useless. */
-const SEAT_GONE = new Set([1000, 4010, 4011, 4012, 4013]);
 /** What the server's user errors mean to a person; the others are for the console. */
 const USER_ERRORS = {
   "no-recorder": () => gettext("Recording is not available on this server."),
@@ -85,17 +77,16 @@ class RoomPage {
       moderate: (type, fields) => !!this.client && this.client.moderate(type, fields),
       confirm: (title, text, yes) => this.screens.confirm(title, text, yes),
     });
-    /** @type {SignallingClient | null} */
+    /** @type {import("./protocol.js").SignallingClient | null} */
     this.client = null;
     /** @type {PeerMesh | null} */
     this.mesh = null;
-    /** @type {string | null} */
-    this.password = null;
-    this.name = "";
-    this.reconnectAttempts = 0;
-    this.reconnectTimer = undefined;
-    this.keepaliveTimer = undefined;
-    this.iceRefreshTimer = undefined;
+    this.connection = new RoomConnection({
+      slug: this.config.slug,
+      getToken: (name) => requestToken(this.config.tokenUrl, this.csrfToken, { name }),
+      presence: () => this.controls.presence(),
+      storage: sessionStorageIfAny(),
+    });
     this.finished = false;
     this.wasRecording = false;
   }
@@ -108,11 +99,8 @@ class RoomPage {
       this.files.send([...(input.files || [])], this.chat.selectedRecipient);
       input.value = "";
     });
-    this.screens.onPassword((password) => {
-      this.password = password;
-      this.reconnectAttempts = 0;
-      this.join();
-    });
+    this.screens.onPassword((password) => this.connection.usePassword(password));
+    this.listenToConnection();
     installShortcuts(
       {
         m: () => this.controls.toggle("audio"),
@@ -128,10 +116,10 @@ class RoomPage {
 
     const prejoin = new PreJoin(this.root.querySelector("#prejoin"), this.levels);
     // A reload in the middle of a call takes the seat back at once, with the devices chosen before.
-    const resuming = this.resumeTicket() !== null;
+    const resuming = this.connection.resumeTicket() !== null;
     const choice = await prejoin.run({ joinAtOnce: resuming });
     this.root.querySelector("#prejoin").hidden = true;
-    this.name = choice.name && choice.name !== this.defaultName ? choice.name : "";
+    const name = choice.name && choice.name !== this.defaultName ? choice.name : "";
     if (choice.speaker) this.tiles.setSink(choice.speaker);
     this.controls.useStream(choice.stream);
     if (choice.problem) this.notices.set("media", gettext(choice.problem), { tone: "warning" });
@@ -140,88 +128,54 @@ class RoomPage {
     this.controls.fillDevices();
     this.speaker.start();
     this.quality.start();
-    await this.join();
+    await this.connection.start(name);
   }
 
-  // Resume tickets: kept per tab, so a reload takes the seat back and another tab is a new seat.
+  // The connection's events.
 
-  get resumeKey() {
-    return `confer.resume.${this.config.slug}`;
-  }
-
-  resumeTicket() {
-    try {
-      return JSON.parse(window.sessionStorage.getItem(this.resumeKey) || "null");
-    } catch {
-      return null;
-    }
-  }
-
-  /** @param {import("./protocol.js").Welcome} welcome */
-  saveResumeTicket(welcome) {
-    try {
-      window.sessionStorage.setItem(this.resumeKey, JSON.stringify({ peer_id: welcome.peer_id, secret: welcome.resume_secret }));
-    } catch {
-      // storage may be disabled: a reload then joins as a new peer
-    }
-  }
-
-  forgetResumeTicket() {
-    try {
-      window.sessionStorage.removeItem(this.resumeKey);
-    } catch {
-      // nothing saved
-    }
-  }
-
-  // Joining, and the connection's life.
-
-  async join() {
-    if (this.finished) return;
-    this.setStatus(this.reconnectAttempts ? gettext("Reconnecting…") : gettext("Connecting…"));
-    let grant;
-    try {
-      grant = await requestToken(this.config.tokenUrl, this.csrfToken, { name: this.name });
-    } catch (error) {
-      if (error instanceof TokenRequestError && !error.retry) {
-        this.end(gettext(REFUSALS[error.status === 404 ? 4004 : 4003].title), error.message);
-      } else {
-        this.reconnectLater(error.message);
-      }
-      return;
-    }
-    if (this.finished) return;
-    const client = new SignallingClient({ url: grant.websocket_url, token: grant.token });
-    this.client = client;
-    client.addEventListener("close", (event) => this.onClose(client, event.detail));
-    client.addEventListener("error", ({ detail }) => this.onServerError(detail));
-    client.addEventListener("lobby", () => {
+  listenToConnection() {
+    const on = (type, handler) =>
+      this.connection.addEventListener(type, (event) => handler(/** @type {CustomEvent} */ (event).detail));
+    on("connecting", ({ reconnecting }) => this.setStatus(reconnecting ? gettext("Reconnecting…") : gettext("Connecting…")));
+    on("client", ({ client }) => {
+      this.client = client;
+      client.addEventListener("error", ({ detail }) => this.onServerError(detail));
+      client.addEventListener("mute", ({ detail }) => this.onMuteRequest(client, detail, true));
+      client.addEventListener("unmute-request", ({ detail }) => this.onMuteRequest(client, detail, false));
+    });
+    on("lobby", () => {
       this.root.dataset.state = "lobby";
       this.setStatus(gettext("Waiting to be let in…"));
       this.screens.showLobby();
     });
-    client.addEventListener("mute", ({ detail }) => this.onMuteRequest(client, detail, true));
-    client.addEventListener("unmute-request", ({ detail }) => this.onMuteRequest(client, detail, false));
-    try {
-      await client.connect({ state: this.controls.presence(), password: this.password, resume: this.resumeTicket() });
-    } catch {
-      return; // the close handler decides what happens next
-    }
-    this.onWelcome(client);
+    on("joined", (detail) => this.onJoined(detail));
+    on("reconnecting", ({ reason }) => {
+      this.root.dataset.state = "reconnecting";
+      this.setStatus(gettext("Reconnecting…"));
+      this.notices.set("connection", gettext("Connection lost — reconnecting…"), { tone: "warning" });
+      if (reason) console.warn("reconnecting:", reason);
+    });
+    on("password", ({ info }) => {
+      this.dropConnection();
+      this.root.dataset.state = "password";
+      this.setStatus(gettext("Password needed"));
+      this.screens.show({ title: gettext(info.title), text: gettext(info.text), password: true });
+    });
+    on("ended", ({ title, text, gaveUp, retry }) => {
+      let said = gettext(text);
+      if (gaveUp) {
+        const count = RECONNECT_DELAYS_MS.length;
+        said = `${said} ${interpolate(gettext("Confer tried to reconnect %(count)s times and gave up."), { count })}`;
+      }
+      this.end(gettext(title), said, { retryLabel: retry === "later" ? gettext("Try again") : gettext("Rejoin") });
+    });
   }
 
-  /** @param {SignallingClient} client */
-  onWelcome(client) {
-    const welcome = client.welcome;
-    if (this.finished || client !== this.client) {
-      client.leave();
-      return;
-    }
-    this.reconnectAttempts = 0;
+  /** @param {{client: import("./protocol.js").SignallingClient, welcome: import("./protocol.js").Welcome, keptSeat: boolean}} joined */
+  onJoined({ client, welcome, keptSeat }) {
     this.screens.hide();
     this.notices.clear("connection");
-    this.saveResumeTicket(welcome);
-    if (this.mesh && welcome.resumed && this.mesh.signalling.peerId === welcome.peer_id) {
+    if (this.mesh && keptSeat) {
       // Our seat was kept: the media connections carried on peer to peer while the socket was away.
       this.mesh.rebind(client);
     } else {
@@ -233,15 +187,7 @@ class RoomPage {
       client.addEventListener(type, (event) => this.onRoomEvent(client, type, /** @type {CustomEvent} */ (event).detail));
     }
     client.addEventListener("chat", ({ detail }) => this.chat.add(detail.message));
-    client.addEventListener("ice-servers", ({ detail }) => this.scheduleIceRefresh(client, detail.ice_servers_expire_at));
-    this.scheduleIceRefresh(client, welcome.ice_servers_expire_at);
-    window.clearInterval(this.keepaliveTimer);
-    this.keepaliveTimer = window.setInterval(() => client.ping(), KEEPALIVE_MS);
     this.chat.loadHistory(welcome.state.chat, welcome.private_chat);
-    // Toggles made while the socket was away have not reached the room yet.
-    const me = client.me;
-    const presence = this.controls.presence();
-    if (me && Object.entries(presence).some(([key, value]) => !!me[key] !== value)) client.sendPresence(presence);
     this.root.dataset.state = "joined";
     this.wasRecording = !!welcome.state.room.recording;
     this.refresh();
@@ -277,7 +223,7 @@ class RoomPage {
     this.updatePeopleCount();
   }
 
-  /** @param {SignallingClient} client */
+  /** @param {import("./protocol.js").SignallingClient} client */
   createMesh(client) {
     const mesh = new PeerMesh({ signalling: client, localStream: this.controls.stream });
     mesh.screenStream = this.controls.screenStream;
@@ -346,16 +292,6 @@ class RoomPage {
     else console.warn("signalling:", error.code, error.message);
   }
 
-  /** @param {SignallingClient} client @param {string | null | undefined} expiresAt */
-  scheduleIceRefresh(client, expiresAt) {
-    window.clearTimeout(this.iceRefreshTimer);
-    if (!expiresAt) return;
-    const remaining = Date.parse(expiresAt) - Date.now();
-    if (Number.isNaN(remaining)) return;
-    const delay = Math.max(1000, Math.min(remaining - ICE_REFRESH_MARGIN_MS, remaining / 2));
-    this.iceRefreshTimer = window.setTimeout(() => client.requestIceServers(), delay);
-  }
-
   updatePeopleCount() {
     const count = this.tiles.count;
     this.panels.setPeopleCount(count);
@@ -382,30 +318,6 @@ class RoomPage {
     if (name === "settings" && open) this.controls.fillDevices();
   }
 
-  /** @param {SignallingClient} client @param {import("./protocol.js").CloseInfo & {left: boolean}} info */
-  onClose(client, info) {
-    if (client !== this.client) return;
-    window.clearInterval(this.keepaliveTimer);
-    window.clearTimeout(this.iceRefreshTimer);
-    if (info.left || this.finished) return;
-    if (SEAT_GONE.has(info.code)) this.forgetResumeTicket();
-    if (info.reconnect === "retry" || info.reconnect === "new-token") {
-      // The media connections may well live on: keep them, and take the seat back with `resume`.
-      this.reconnectLater(gettext(info.message), info.reconnect === "new-token");
-    } else if (info.reconnect === "password") {
-      this.dropConnection();
-      this.root.dataset.state = "password";
-      this.setStatus(gettext("Password needed"));
-      this.screens.show({ title: gettext(info.message), text: gettext("Enter the room's password to join."), password: true });
-    } else {
-      const refusal = REFUSALS[info.code];
-      const title = refusal ? gettext(refusal.title) : gettext("You were disconnected");
-      this.end(title, gettext(refusal ? refusal.text : info.message), {
-        retryLabel: info.reconnect === "later" ? gettext("Try again") : gettext("Rejoin"),
-      });
-    }
-  }
-
   /** Forget the media connections and everyone in them; the local media stays. */
   dropConnection() {
     if (this.mesh) this.mesh.close();
@@ -413,26 +325,9 @@ class RoomPage {
     this.tiles.removeAll();
   }
 
-  /** @param {string} reason @param {boolean} [immediately] */
-  reconnectLater(reason, immediately = false) {
-    if (this.reconnectAttempts >= RECONNECT_DELAYS_MS.length) {
-      const gaveUp = interpolate(gettext("Confer tried to reconnect %(count)s times and gave up."), { count: RECONNECT_DELAYS_MS.length });
-      this.end(gettext("Connection lost"), `${reason} ${gaveUp}`);
-      return;
-    }
-    const delay = immediately && this.reconnectAttempts === 0 ? 0 : RECONNECT_DELAYS_MS[this.reconnectAttempts];
-    this.reconnectAttempts += 1;
-    this.root.dataset.state = "reconnecting";
-    this.setStatus(gettext("Reconnecting…"));
-    this.notices.set("connection", gettext("Connection lost — reconnecting…"), { tone: "warning" });
-    window.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = window.setTimeout(() => this.join(), delay);
-  }
-
   leave() {
     if (this.finished) return;
-    if (this.client) this.client.leave();
-    this.forgetResumeTicket();
+    this.connection.leave();
     this.end(gettext("You left the meeting"), "");
   }
 
@@ -442,13 +337,10 @@ class RoomPage {
    */
   end(title, text, { retryLabel = gettext("Rejoin") } = {}) {
     this.finished = true;
-    window.clearTimeout(this.reconnectTimer);
-    window.clearInterval(this.keepaliveTimer);
-    window.clearTimeout(this.iceRefreshTimer);
+    this.connection.stop();
     this.speaker.stop();
     this.quality.stop();
     this.dropConnection();
-    if (this.client && !this.client.left) this.client.close();
     this.controls.stop();
     this.levels.close();
     this.root.dataset.state = "ended";
@@ -468,6 +360,15 @@ class RoomPage {
     } catch {
       this.notices.set("copy", interpolate(gettext("Copy this link to invite someone: %(url)s"), { url }));
     }
+  }
+}
+
+/** The tab's sessionStorage, or null where storage is disabled. */
+function sessionStorageIfAny() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
   }
 }
 

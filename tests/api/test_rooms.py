@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from meetings import actions
 from meetings.models import ApiKey, Room
 from meetings.serializers import ParticipantSerializer
-from signalling import roster
+from signalling import events
 from signalling.models import Participant
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +178,7 @@ def join(room, name, role="participant", seconds_ago=0, last_seen_ago=0, status=
     now = timezone.now()
     return Participant.objects.create(
         room=room,
-        meeting=roster.live_meeting(room, create=True),
+        meeting=events.live_meeting(room, create=True),
         status=status,
         peer_id=f"p_{name}",
         identity=f"ext:{name}",

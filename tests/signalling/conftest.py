@@ -97,10 +97,10 @@ def fresh_housekeeping():
     """Each test's event loop starts with no consumers left over from another test's loop."""
     from signalling import housekeeping
 
-    housekeeping._consumers.clear()
+    housekeeping._seats.clear()
     housekeeping._task = None
     yield
-    housekeeping._consumers.clear()
+    housekeeping._seats.clear()
 
 
 @pytest.fixture
