@@ -1,7 +1,8 @@
 """Run a daphne worker tuned for signalling: `python -m config.serve <daphne arguments>`.
 
 Takes exactly daphne's command line (scripts/run and the tests start workers this way) and, before daphne
-creates its event loop, sets up three things (docs/performance.md, item 12):
+creates its event loop, checks that Confer's patches still fit the installed packages (config/patches.py) and sets
+up three things (docs/performance.md, item 12):
 
 - Eager socket writes (WORKER_EAGER_WRITES=0 turns them off). Twisted queues every write until the loop reports
   the socket writable: two epoll_ctl calls and a loop turn for each frame sent. When nothing is queued, a
@@ -41,12 +42,26 @@ def write_eagerly():
         # buffer fills, and anything that is not sent at once goes to the buffer: so it is left as it was.
         if (type(data) is not bytes or not data or self.TLS or self.dataBuffer or self._tempDataLen
                 or not self.connected or self.disconnecting or self._writeDisconnected or self._writeDisconnecting):
-            return queued_write(self, data)
+            return queue_or_drop(self, data)
         sent = self.writeSomeData(data)
-        if isinstance(sent, Exception) or sent < 0:
-            return queued_write(self, data)  # the loop's next write attempt reports the loss as Twisted does
+        if isinstance(sent, Exception):
+            # The peer is gone (Twisted's CONNECTION_LOST and the like). Twisted reports the loss from the read
+            # side, as it would after a failed write of its own; queueing would ask the loop to watch a socket
+            # that may already be closed.
+            return None
         if sent < len(data):
-            queued_write(self, data[sent:])
+            queue_or_drop(self, data[sent:])
+        return None
+
+    def queue_or_drop(connection, data):
+        try:
+            return queued_write(connection, data)
+        except RuntimeError as error:
+            # uvloop: "unable to perform operation on <UVPoll closed=True>" when the socket closed under us.
+            # That is the disconnect Twisted is about to report, not a failure of the application.
+            if "closed=True" not in str(error):
+                raise
+            return None
 
     tcp.Connection.write = write
 
@@ -55,7 +70,11 @@ def main():
     tune()
     from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
 
-    if os.environ.get("WORKER_EAGER_WRITES", "1") != "0":
+    from config import patches
+
+    eager = os.environ.get("WORKER_EAGER_WRITES", "1") != "0"
+    patches.check([patch.name for patch in patches.PATCHES if eager or "eager" not in patch.name])
+    if eager:
         write_eagerly()
 
     sys.argv[0] = "daphne"

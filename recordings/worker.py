@@ -298,6 +298,10 @@ def use_ice_host_addresses(addresses):
         return
     import aioice.ice
 
+    from config import patches
+
+    patches.check(["recordings.worker ICE host addresses"])
+
     def chosen(use_ipv4, use_ipv6):
         return [a for a in addresses if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
 

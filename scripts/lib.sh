@@ -29,10 +29,10 @@ ensure_venv() {
   # Reinstall only when the requirements changed since the last install.
   local stamp="$VENV/.installed-$(basename "$requirements")"
   local digest
-  digest=$(cat requirements*.txt | sha256sum | cut -d' ' -f1)
+  digest=$(cat requirements*.txt constraints.txt | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" -c constraints.txt
     echo "$digest" > "$stamp"
   fi
 }

@@ -117,6 +117,7 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
         super().__init__(hosts=hosts, prefix=prefix, **kwargs)
         self.pubsub = RedisPubSubChannelLayer(hosts=hosts, prefix=f"{prefix}.ps.")
         self.publishers = weakref.WeakKeyDictionary()  # event loop -> Publisher
+        self.receiving_loop = None  # the loop that receives lives as long as its process (a worker's, a recorder's)
 
     @staticmethod
     def by_pubsub(name):
@@ -131,32 +132,30 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
         return await super().send(channel, message)
 
     async def publish(self, name, message):
-        """PUBLISH through this loop's Publisher: one pipeline for whatever gathered meanwhile, in order."""
+        """PUBLISH through this loop's Publisher: one pipeline for whatever gathered meanwhile, in order.
+
+        Only loops that receive (a worker's, a recorder's) keep a Publisher and its connection. Sync code calls
+        in through async_to_sync, which in a management command makes a loop per call: there, publish over a
+        connection of its own, closed before the loop is.
+        """
         loop = asyncio.get_running_loop()
+        data = self.pubsub.serialize(message)
         publisher = self.publishers.get(loop)
+        if publisher is None and loop is not self.receiving_loop:
+            async with Redis.from_url(self.hosts[0]["address"]) as redis:
+                await redis.publish(name, data)
+            return
         if publisher is None:
             # One Redis (REDIS_URL): the pub/sub part is not sharded, so neither is publishing.
             publisher = self.publishers[loop] = Publisher(self.hosts[0]["address"])
-            self.close_with(loop)
-        await publisher.publish(name, self.pubsub.serialize(message))
+        await publisher.publish(name, data)
 
     async def receive(self, channel):
+        if self.receiving_loop is None:
+            self.receiving_loop = asyncio.get_running_loop()
         if self.by_pubsub(channel):
             return await self.pubsub.receive(channel)
         return await super().receive(channel)
-
-    def close_with(self, loop):
-        """Close this loop's Publisher when the loop closes (async_to_sync in sync code makes short-lived loops)."""
-        original_close = loop.close
-
-        def close(*args, **kwargs):
-            publisher = self.publishers.pop(loop, None)
-            if publisher is not None and not loop.is_running():
-                loop.run_until_complete(publisher.redis.aclose())
-            loop.close = original_close
-            return original_close(*args, **kwargs)
-
-        loop.close = close
 
     async def forget_channel(self, channel):
         """Unsubscribe a channel from new_channel() that will not be read again (the health check's)."""
