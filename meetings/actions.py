@@ -33,12 +33,17 @@ log = logging.getLogger(__name__)
 
 
 class Refused(Exception):
-    """The change cannot be made; `code` names why (docs/protocol.md's user errors, docs/api.md's codes)."""
+    """The change cannot be made; `code` names why (docs/protocol.md's user errors, docs/api.md's codes).
 
-    def __init__(self, code, message):
+    `outbox` holds what was changed on the way all the same (a dead recorder's recording finished before a start
+    was refused): callers publish it as they would a change's.
+    """
+
+    def __init__(self, code, message, outbox=None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.outbox = outbox or Outbox()
 
 
 @dataclass(frozen=True)
@@ -251,15 +256,38 @@ def end_meeting(room, by=SYSTEM):
 
 # Recordings. The recorders themselves are reached through recordings.service.
 
-@in_transaction
 def start_recording(room, by=SYSTEM):
     """Start recording the room's meeting: everyone is told before any recorder hears of it.
 
     Refused with `no-recorder` when no recorder process is alive, `already-recording` when one starts or runs.
     The Outbox's `result` is the Recording.
     """
+    return with_lost_recordings_finished(room, begin_recording, by)
+
+
+def stop_recording(room, by=SYSTEM):
+    """Ask the room's recorder to stop; the Outbox's `result` is the Recording, now stopping.
+
+    Refused with `not-recording` when none starts or runs. The room is told it stopped once the recorder has
+    finished its files (finish_recording).
+    """
+    return with_lost_recordings_finished(room, end_recording, by)
+
+
+def with_lost_recordings_finished(room, change, by):
+    """Finish the room's recordings whose recorder died first, for good, then make the change: a dead recording
+    must neither block a start nor come back when the change is refused."""
+    finished = finish_lost_recordings(room)
+    try:
+        return finished.extend(change(room, by)) if finished else change(room, by)
+    except Refused as refusal:
+        refusal.outbox = finished.extend(refusal.outbox)
+        raise
+
+
+@in_transaction
+def begin_recording(room, by):
     room, meeting = meeting_of(room, create=True)
-    outbox = finish_lost_recordings(room)
     if Recording.objects.filter(room=room, status__in=Recording.ACTIVE).exists():
         raise Refused("already-recording", "This meeting is already being recorded.")
     if not service.live_recorders().exists():
@@ -269,21 +297,15 @@ def start_recording(room, by=SYSTEM):
             recording = service.new_recording(room, by.identity)
     except IntegrityError:
         raise Refused("already-recording", "This meeting is already being recorded.") from None
-    outbox.extend(announce_recording(room, meeting))
+    outbox = announce_recording(room, meeting)
     outbox.requests.append(service.start_request(recording))
     outbox.result = recording
     return outbox
 
 
 @in_transaction
-def stop_recording(room, by=SYSTEM):
-    """Ask the room's recorder to stop; the Outbox's `result` is the Recording, now stopping.
-
-    Refused with `not-recording` when none starts or runs. The room is told it stopped once the recorder has
-    finished its files (finish_recording).
-    """
+def end_recording(room, by):
     room, meeting = meeting_of(room)
-    outbox = finish_lost_recordings(room)
     recording = Recording.objects.filter(room=room, status__in=Recording.ACTIVE).first()
     if recording is None:
         raise Refused("not-recording", "This meeting is not being recorded.")
@@ -291,10 +313,10 @@ def stop_recording(room, by=SYSTEM):
     recording.stopped_by = by.identity[:150]
     recording.stop_reason = "requested"
     recording.save(update_fields=["status", "stopped_by", "stop_reason"])
+    outbox = Outbox(room.slug, result=recording)
     if recording.recorder_channel:
         outbox.requests.append(service.stop_request(recording))
     # Not taken by a recorder yet: the one that takes it sees it stopping and finishes it without joining.
-    outbox.result = recording
     return outbox
 
 

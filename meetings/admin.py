@@ -20,6 +20,7 @@ def act(modeladmin, request, change, *args, **kwargs):
     try:
         return publish(change(*args, by=actions.Actor.user(request.user), **kwargs))
     except actions.Refused as refusal:
+        publish(refusal.outbox)
         modeladmin.message_user(request, refusal.message, messages.WARNING)
         return None
 

@@ -16,6 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from meetings.actions import Refused
+from signalling.publish import publish
 
 logger = logging.getLogger("meetings.api")
 
@@ -58,6 +59,7 @@ def first_message(errors):
 def exception_handler(exc, context):
     """Turn any exception raised in an API view into a JSON error with a code."""
     if isinstance(exc, Refused):
+        publish(exc.outbox)  # what was changed on the way all the same
         exc = ApiError(REFUSAL_STATUS.get(exc.code, status.HTTP_409_CONFLICT), exc.code, exc.message)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))

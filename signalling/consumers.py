@@ -216,6 +216,7 @@ class RoomConsumer(SignallingSocket):
         try:
             outbox = await db(moderation.action)(self.room, by=self.actor, **arguments(moderation, message))
         except actions.Refused as refusal:
+            await apublish(refusal.outbox)
             raise UserError(refusal.code, refusal.message, message.type) from None
         # Published here, in commit order with this worker's other changes, not from the database thread.
         await apublish(outbox)

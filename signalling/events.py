@@ -39,6 +39,8 @@ class Outbox:
         self.events.extend(other.events)
         self.notices.extend(other.notices)
         self.requests.extend(other.requests)
+        if other.result is not None:
+            self.result = other.result
         return self
 
     def __bool__(self):

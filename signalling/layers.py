@@ -59,10 +59,16 @@ class Publisher:
 
     One PUBLISH per round trip capped a worker at a few thousand messages a second, queueing the rest.
     `publish()` returns once Redis has taken the message, and raises if it could not.
+
+    `keep_open()` says whether its loop lives on (a worker's, a recorder's: they receive). A loop that does not
+    (sync code calling through async_to_sync makes one per call) gets its connection closed as soon as nothing is
+    left to send, before the caller can close the loop.
     """
 
-    def __init__(self, address):
-        self.redis = Redis.from_url(address)
+    def __init__(self, address, keep_open):
+        self.address = address
+        self.keep_open = keep_open
+        self.redis = None
         self.pending = []
         self.task = None
 
@@ -76,19 +82,22 @@ class Publisher:
     async def flush(self):
         while self.pending:
             batch, self.pending = self.pending[:1000], self.pending[1000:]
+            error = None
             try:
+                if self.redis is None:
+                    self.redis = Redis.from_url(self.address)
                 pipeline = self.redis.pipeline(transaction=False)
                 for name, data, _ in batch:
                     pipeline.publish(name, data)
                 await pipeline.execute()
-            except Exception as error:
-                for _, _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-            else:
-                for _, _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+            except Exception as failure:
+                error = failure
+            if not self.pending and not self.keep_open() and self.redis is not None:
+                redis, self.redis = self.redis, None
+                await redis.aclose()
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_exception(error) if error else done.set_result(None)
 
 
 class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
@@ -134,21 +143,16 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
     async def publish(self, name, message):
         """PUBLISH through this loop's Publisher: one pipeline for whatever gathered meanwhile, in order.
 
-        Only loops that receive (a worker's, a recorder's) keep a Publisher and its connection. Sync code calls
-        in through async_to_sync, which in a management command makes a loop per call: there, publish over a
-        connection of its own, closed before the loop is.
+        Only a loop that receives (a worker's, a recorder's) keeps its Publisher's connection open between sends.
         """
         loop = asyncio.get_running_loop()
-        data = self.pubsub.serialize(message)
         publisher = self.publishers.get(loop)
-        if publisher is None and loop is not self.receiving_loop:
-            async with Redis.from_url(self.hosts[0]["address"]) as redis:
-                await redis.publish(name, data)
-            return
         if publisher is None:
             # One Redis (REDIS_URL): the pub/sub part is not sharded, so neither is publishing.
-            publisher = self.publishers[loop] = Publisher(self.hosts[0]["address"])
-        await publisher.publish(name, data)
+            this_loop = weakref.ref(loop)  # not the loop itself: the Publisher is its value in a WeakKeyDictionary
+            publisher = self.publishers[loop] = Publisher(self.hosts[0]["address"],
+                                                          keep_open=lambda: this_loop() is self.receiving_loop)
+        await publisher.publish(name, self.pubsub.serialize(message))
 
     async def receive(self, channel):
         if self.receiving_loop is None:
