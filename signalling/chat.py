@@ -41,7 +41,21 @@ def store_chat_messages(requests):
     Return, for each request in order, (Outbox, the message as its sender sees it) or the UserError refusing it.
     Plain SQL, three statements however large the batch (one read of the people concerned, one seq update per
     meeting, one insert): with the ORM, building models and queries cost more than the writes themselves.
+
+    A batch the database refuses is stored again one message at a time, so that one message it cannot take
+    (whatever the parser let through) fails alone, never the other rooms' chat.
     """
+    try:
+        return store_together(requests)
+    except Exception:
+        if len(requests) == 1:
+            log.exception("could not store a chat message")
+            return [UserError("internal-error", "The message could not be stored.", "chat")]
+        log.warning("a batch of %d chat messages failed; storing them one by one", len(requests))
+        return [result for request in requests for result in store_chat_messages([request])]
+
+
+def store_together(requests):
     sent_at = timezone.now()
     wanted = list({peer_id for sender, _, _, to in requests for peer_id in (sender, to) if peer_id})
     people = Participant._meta.db_table

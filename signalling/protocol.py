@@ -45,13 +45,23 @@ class Message:
 
 
 # Field checks: each returns the cleaned value or raises ValueError with what is wrong.
+def _unicode_text(value):
+    """Refuse a lone surrogate ("\\ud800" in the JSON): it decodes, but no database or peer can take it."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
 def _string(max_length):
     def check(value):
         if not isinstance(value, str):
             raise ValueError("must be a string")
         if len(value) > max_length:
             raise ValueError(f"must be at most {max_length} characters")
-        return value
+        return _unicode_text(value)
 
     return check
 
@@ -129,7 +139,7 @@ def _one_of(*choices):
 def _chat_text(value):
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a non-empty string")
-    return value
+    return _unicode_text(value)
 
 
 _resume = _nullable(_object({"peer_id": (_peer_id, True), "secret": (_string(64), True)}))
@@ -247,26 +257,44 @@ def choose_version(offered):
     return max(common)
 
 
+DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
+
+
 def sdp_sends_media(sdp):
-    """Return whether a session description sends audio or video (what the `publish` permission allows)."""
-    sending = False
-    section = None
-    direction = None
-    port_open = False
+    """Return whether a session description sends audio or video (what the `publish` permission allows), read the
+    way a browser reads it, and where it is unclear, as sending.
 
-    def section_sends():
-        return section in ("audio", "video") and port_open and direction in ("sendrecv", "sendonly")
-
-    for line in sdp.splitlines():
+    - Lines end at LF alone (a CR before it is dropped), as WebRTC's parser splits them: no other character may
+      start a line the browser would not see.
+    - A section with port 0 is rejected, unless it is `a=bundle-only` (JSEP's bundled section, which is live).
+    - A section's direction is its own `a=` direction, else the session's, else sendrecv (RFC 8866). A section
+      with several counts as sending if any of them sends.
+    """
+    session_directions = []
+    sections = []  # [kind, port open, directions, bundle-only]
+    for raw in sdp.split("\n"):
+        line = raw[:-1] if raw.endswith("\r") else raw
         if line.startswith("m="):
-            sending = sending or section_sends()
-            parts = line[2:].split()
-            section = parts[0] if parts else None
-            port_open = len(parts) > 1 and parts[1] != "0"
-            direction = "sendrecv"  # RFC 4566: the default when a section names none
-        elif section is not None and line.strip() in ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"):
-            direction = line.strip()[2:]
-    return sending or section_sends()
+            parts = line[2:].split(" ")
+            kind = parts[0].lower() if parts else ""
+            try:
+                port_open = int(parts[1].split("/")[0]) != 0
+            except (IndexError, ValueError):
+                port_open = True  # a browser would refuse the whole description; we only must not say "receives"
+            sections.append([kind, port_open, [], False])
+        elif line.startswith("a="):
+            attribute = line[2:]
+            target = sections[-1][2] if sections else session_directions
+            if attribute in DIRECTIONS:
+                target.append(attribute)
+            elif attribute == "bundle-only" and sections:
+                sections[-1][3] = True
+    for kind, port_open, directions, bundle_only in sections:
+        if kind not in ("audio", "video") or not (port_open or bundle_only):
+            continue
+        if any(direction in ("sendrecv", "sendonly") for direction in directions or session_directions or ["sendrecv"]):
+            return True
+    return False
 
 
 def relayed(message, sender_peer_id):
