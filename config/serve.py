@@ -66,6 +66,24 @@ def write_eagerly():
     tcp.Connection.write = write
 
 
+def close_bad_frames_with_their_code():
+    """Make the WebSocket layer close a frame it refuses with its code, instead of dropping the connection.
+
+    autobahn fails a connection "by drop" by default: a text frame that is not UTF-8 (1007) or a frame over
+    --websocket-max-message-size (1009) reached the client as a bare 1006. Here it sends the close frame first,
+    as docs/protocol.md says. daphne offers its server class for extension; the option is autobahn's public one.
+    """
+    from daphne.cli import CommandLineInterface
+    from daphne.server import Server
+
+    class ConferServer(Server):
+        def listen_success(self, port):
+            self.ws_factory.setProtocolOptions(failByDrop=False)
+            super().listen_success(port)
+
+    CommandLineInterface.server_class = ConferServer
+
+
 def main():
     tune()
     from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
@@ -76,6 +94,7 @@ def main():
     patches.check([patch.name for patch in patches.PATCHES if eager or "eager" not in patch.name])
     if eager:
         write_eagerly()
+    close_bad_frames_with_their_code()
 
     sys.argv[0] = "daphne"
     CommandLineInterface.entrypoint()
