@@ -38,8 +38,22 @@ def hash_secret(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def admit(slug, claims, channel_name, password=None, resume=None, presence=None):
-    """Seat a participant (or put it in the lobby), or raise ProtocolError saying why not."""
+class PasswordNeeded(ProtocolError):
+    """The room's password stands between this newcomer and a seat: the caller checks it (slowly, elsewhere) against
+    `password_hash` and calls admit again with `verified_hash`."""
+
+    def __init__(self, password_hash):
+        super().__init__("password-required", "This room needs a password.")
+        self.password_hash = password_hash
+
+
+def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=None):
+    """Seat a participant (or put it in the lobby), or raise ProtocolError saying why not.
+
+    A room password is never checked here: this runs in a transaction holding the room's lock, and a password
+    hash takes a second of CPU. Without `verified_hash` (the room's password hash, which the caller found the
+    given password to match) a newcomer who must give the password gets PasswordNeeded, and nothing changes.
+    """
     with transaction.atomic():
         room = Room.objects.select_for_update().filter(slug=slug).first()
         if room is None:
@@ -64,11 +78,10 @@ def admit(slug, claims, channel_name, password=None, resume=None, presence=None)
         past_gates = claims.role in ROLES_PAST_GATES
         if not past_gates and room.is_locked:
             raise ProtocolError("room-locked", "This room is locked.")
-        if not past_gates and room.has_password:
-            if not password:
-                raise ProtocolError("password-required", "This room needs a password.")
-            if not room.check_password(password):
+        if not past_gates and room.has_password and verified_hash != room.password_hash:
+            if verified_hash is not None:  # the password changed since it was checked
                 raise ProtocolError("bad-password", "That is not the room's password.")
+            raise PasswordNeeded(room.password_hash)
         to_lobby = room.requires_approval and not past_gates
         if not to_lobby and claims.role not in HIDDEN_ROLES:
             check_room_has_a_seat(room, participants, claims.identity)

@@ -1,7 +1,9 @@
 """The room consumer: one participant's socket in one room. Decode, call the core, send; docs/protocol.md is its
 contract, signalling.socket its plumbing, meetings.actions every change it asks for."""
 
+import functools
 import logging
+import math
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
@@ -10,7 +12,7 @@ from django.conf import settings
 
 from meetings import actions
 from meetings.tokens import TokenError, verify_room_token
-from signalling import admission, chat, housekeeping, protocol, seats
+from signalling import admission, chat, housekeeping, limits, protocol, seats
 from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, ROLE_PERMISSIONS
 from signalling.ice import ice_configuration
 from signalling.protocol import ProtocolError, UserError
@@ -114,12 +116,12 @@ class RoomConsumer(SignallingSocket):
             )
         except TokenError as error:
             raise ProtocolError(error.code, error.message) from None
+        # The rate limit follows the identity from here: reconnecting does not refill it.
+        self.bucket = limits.rates.bucket_for(claims.identity)
         # In the group before the admission reads the state: no room event can fall between the two.
         await self.channel_layer.group_add(self.group, self.channel_name)
         try:
-            admitted = await db(admission.admit)(
-                self.slug, claims, self.channel_name, message["password"], message["resume"], message["state"]
-            )
+            admitted = await self.admit(claims, message)
         except ProtocolError:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             raise
@@ -141,6 +143,34 @@ class RoomConsumer(SignallingSocket):
             )
         else:
             await self.send_welcome(admitted.welcome, resumed=admitted.resumed)
+
+    async def admit(self, claims, message):
+        """Take a seat; when the room's password stands in the way, check the password first, off the database
+        thread and outside any lock, within the guess limits (signalling/limits.py)."""
+        attempt = functools.partial(db(admission.admit), self.slug, claims, self.channel_name,
+                                    resume=message["resume"], presence=message["state"])
+        try:
+            return await attempt()
+        except admission.PasswordNeeded as needed:
+            password_hash = needed.password_hash
+        password = message["password"]
+        if not password:
+            raise ProtocolError("password-required", "This room needs a password.")
+        guesses, address = limits.guesses(), self.address()
+        wait = await guesses.retry_after(claims.identity, self.slug, address)
+        if wait > 0:
+            raise ProtocolError("too-many-attempts", f"Too many wrong passwords: try again in {math.ceil(wait)} s.",
+                                retry_after=math.ceil(wait))
+        if not await limits.password_matches(password, password_hash):
+            await guesses.wrong(claims.identity, self.slug, address)
+            raise ProtocolError("bad-password", "That is not the room's password.")
+        await guesses.right(claims.identity, self.slug, address)
+        return await attempt(verified_hash=password_hash)
+
+    def address(self):
+        """The client's address (the proxy's word for it only when the proxy is trusted: config.proxies)."""
+        client = self.scope.get("client")
+        return client[0] if client else ""
 
     async def send_welcome(self, welcome=None, resumed=False):
         welcome = dict(welcome or await db(seats.welcome_data)(self.peer_id))

@@ -68,6 +68,8 @@ CLOSE_CODES = (
               "Enter the room's password to join."),
     CloseCode("liveness-timeout", 4016, "retry", False, "Connection lost",
               "The meeting server stopped hearing from this page."),
+    CloseCode("too-many-attempts", 4017, "later", False, "Too many wrong passwords",
+              "Wait a little before you try the room's password again."),
     CloseCode("token-invalid", 4100, "new-token", False, "Connection lost", "Your meeting pass was not valid."),
     CloseCode("token-expired", 4101, "new-token", False, "Connection lost", "Your meeting pass expired."),
     CloseCode("token-not-yet-valid", 4102, "new-token", False, "Connection lost",

@@ -13,12 +13,16 @@ SUPPORTED_VERSIONS = PROTOCOL_VERSIONS
 
 
 class ProtocolError(Exception):
-    """The peer broke the protocol or was refused: answer with a fatal error and close with `close_code`."""
+    """The peer broke the protocol or was refused: answer with a fatal error and close with `close_code`.
 
-    def __init__(self, code, message):
+    `details` go into the error message as they are (`retry_after` for too-many-attempts).
+    """
+
+    def __init__(self, code, message, **details):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details
 
     @property
     def close_code(self):
@@ -306,8 +310,8 @@ def relayed(message, sender_peer_id):
     return payload
 
 
-def error_message(code, message, fatal=False, in_reply_to=None):
-    payload = {"type": "error", "code": code, "message": message, "fatal": fatal}
+def error_message(code, message, fatal=False, in_reply_to=None, **details):
+    payload = {"type": "error", "code": code, "message": message, "fatal": fatal, **details}
     if in_reply_to is not None:
         payload["in_reply_to"] = in_reply_to
     return payload
