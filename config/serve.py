@@ -1,6 +1,7 @@
-"""Run a daphne worker tuned for signalling: `python -m config.serve <daphne arguments>`.
+"""Run a daphne worker tuned for signalling: `python -m config.serve -b HOST -p PORT [more daphne arguments]`.
 
-Takes exactly daphne's command line (scripts/run and the tests start workers this way) and, before daphne
+Takes daphne's command line (scripts/run and the tests start workers this way), fills in Confer's defaults
+(`--websocket-max-message-size 262144`, the application `config.asgi:application`) and, before daphne
 creates its event loop, checks that Confer's patches still fit the installed packages (config/patches.py) and sets
 up three things (docs/performance.md, item 12):
 
@@ -84,6 +85,22 @@ def close_bad_frames_with_their_code():
     CommandLineInterface.server_class = ConferServer
 
 
+# What every Confer worker runs with, unless its command line says otherwise: scripts/run and the tests start
+# workers alike through this, so a test exercises what a deployment runs.
+DEFAULT_OPTIONS = ["--websocket-max-message-size", "262144"]
+DEFAULT_APPLICATION = "config.asgi:application"
+
+
+def with_defaults(arguments):
+    """Return daphne's arguments with Confer's defaults filled in where they are missing."""
+    arguments = list(arguments)
+    if "--websocket-max-message-size" not in arguments:
+        arguments = DEFAULT_OPTIONS + arguments
+    if not arguments or ":" not in arguments[-1] or arguments[-1].startswith("-"):
+        arguments.append(DEFAULT_APPLICATION)
+    return arguments
+
+
 def main():
     tune()
     from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
@@ -96,7 +113,7 @@ def main():
         write_eagerly()
     close_bad_frames_with_their_code()
 
-    sys.argv[0] = "daphne"
+    sys.argv = ["daphne", *with_defaults(sys.argv[1:])]
     CommandLineInterface.entrypoint()
 
 

@@ -181,7 +181,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
+# Forwarded headers (X-Forwarded-For, X-Forwarded-Proto) are believed only from these proxies (config/proxies.py).
+# BEHIND_HTTPS_PROXY says a proxy on this machine terminates HTTPS: it trusts 127.0.0.1 and ::1 unless
+# TRUSTED_PROXIES names others.
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"] if BEHIND_HTTPS_PROXY else [])
+try:
+    from config.proxies import parse_networks
+
+    parse_networks(TRUSTED_PROXIES)
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -233,6 +243,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "meetings.exceptions.exception_handler",
+    # Throttles count by REMOTE_ADDR, which config.proxies sets; never by a client's own X-Forwarded-For.
+    "NUM_PROXIES": 0,
     # Counted in Django's cache: per process with the default LocMemCache (docs/api.md, "Throttling").
     "DEFAULT_THROTTLE_RATES": {"tokens": env_str("TOKEN_THROTTLE_RATE", "60/min")},
 }

@@ -181,8 +181,7 @@ class DaphneWorker:
         log_path = self.deployment.workdir / f"daphne-{self.port}.log"
         self.log = open(log_path, "ab")
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "config.serve", "-b", LOOPBACK, "-p", str(self.port),
-             "--websocket-max-message-size", "262144", "config.asgi:application"],
+            [PYTHON, "-m", "config.serve", "-b", LOOPBACK, "-p", str(self.port)],  # as scripts/run starts it
             cwd=REPO, env=self.deployment.env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port, timeout=30, process=self.process)
