@@ -167,13 +167,23 @@ def delete_room(room, by=SYSTEM):
     return outbox
 
 
-def add_member(room, user):
-    """Let a user into a members-only room."""
-    RoomMember.objects.get_or_create(room=room, user=user)
+def add_member(room, user=None, added_as=""):
+    """Let a user into a members-only room; `added_as` is what the owner typed (kept even when it named nobody)."""
+    if user is not None and RoomMember.objects.filter(room=room, user=user).exists():
+        return
+    if added_as and RoomMember.objects.filter(room=room, added_as__iexact=added_as).exists():
+        return
+    RoomMember.objects.create(room=room, user=user, added_as=added_as)
 
 
-def remove_member(room, user):
-    RoomMember.objects.filter(room=room, user=user).delete()
+def remove_member(room, user=None, member_id=None):
+    """Take someone off a room's members (by account, or by the entry's id)."""
+    members = RoomMember.objects.filter(room=room)
+    if member_id is not None:
+        members = members.filter(pk=member_id)
+    else:
+        members = members.filter(user=user)
+    members.delete()
 
 
 # The meeting and its people.

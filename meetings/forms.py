@@ -90,16 +90,15 @@ class AddMemberForm(forms.Form):
         self.room = room
 
     def clean_who(self):
+        """Return (what was typed, the one account it names or None). Whether it names one is never told."""
         who = self.cleaned_data["who"].strip()
+        if not who:
+            raise forms.ValidationError(_("Type a username or an email."))
         matches = list(get_user_model().objects.filter(Q(username__iexact=who) | Q(email__iexact=who))[:2])
-        if not matches:
-            raise forms.ValidationError(_("There is no account with that username or email."))
-        if len(matches) > 1:
-            raise forms.ValidationError(_("More than one account uses that email; give the username instead."))
-        user = matches[0]
-        if user.pk == self.room.owner_id:
-            raise forms.ValidationError(_("That is the room's owner, who can always come in."))
-        return user
+        user = matches[0] if len(matches) == 1 else None
+        if user is not None and user.pk == self.room.owner_id:
+            user = None  # the owner always comes in; an entry for them changes nothing
+        return who, user
 
 
 def slug_from_link_or_code(text):

@@ -78,15 +78,29 @@ class Room(models.Model):
 
 
 class RoomMember(models.Model):
+    """Someone a members-only room lets in: an account, named by what the owner typed (a username or an email).
+
+    The owner sees the entry as typed whether or not it matched an account (`user` is then empty), so the room's
+    settings never tell anyone which accounts exist.
+    """
+
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    added_as = models.CharField(max_length=254, blank=True, help_text="What the room's owner typed to add them.")
     added = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="unique_room_member")]
 
     def __str__(self):
-        return f"{self.user} in {self.room}"
+        return f"{self.user or self.added_as} in {self.room}"
+
+    @property
+    def label(self):
+        """How the room's settings show this member: as typed, so that no answer says whether it matched."""
+        return self.added_as or (self.user.username if self.user else "")
 
 
 class Invite(models.Model):
