@@ -1,0 +1,50 @@
+"""/metrics: Prometheus text for whoever brings METRICS_TOKEN, or connects from METRICS_ALLOWED_IPS."""
+
+import hmac
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from observability import exposition
+
+# A request that came through a proxy names its client in one of these; its TCP peer is then the proxy, and
+# daphne's --proxy-headers has already put the header's (unverifiable) address in the scope. Such a request is
+# never let in by address, only by token.
+FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded", "X-Forwarded-Host", "X-Forwarded-Port")
+
+
+def bearer_token(request):
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def peer_address(request):
+    """Return the TCP peer's address, or None when the request was forwarded (or the server does not say)."""
+    if any(name in request.headers for name in FORWARDING_HEADERS):
+        return None
+    client = getattr(request, "scope", {}).get("client")
+    host = client[0] if client else request.META.get("REMOTE_ADDR")
+    try:
+        address = ipaddress.ip_address(host)
+    except (TypeError, ValueError):
+        return None
+    return address.ipv4_mapped or address if address.version == 6 else address
+
+
+def allowed(request):
+    token = settings.METRICS_TOKEN
+    if token and hmac.compare_digest(bearer_token(request).encode(), token.encode()):
+        return True
+    address = peer_address(request)
+    return address is not None and any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
+
+
+def metrics_view(request):
+    if not allowed(request):
+        return HttpResponseForbidden(
+            "Forbidden: /metrics needs `Authorization: Bearer <METRICS_TOKEN>` or a direct connection from an "
+            "address in METRICS_ALLOWED_IPS.\n", content_type="text/plain"
+        )
+    return HttpResponse(exposition.render(), content_type=CONTENT_TYPE_LATEST)
