@@ -7,8 +7,8 @@ At least once, never lost:
 - it sends, then records the outcome. A worker that dies in between leaves the delivery to come due again when
   the lease runs out, and another worker sends it again with the same `webhook-id`.
 
-Failed attempts are retried after RETRY_BASE, x3 each time, at most 6 hours apart, until the event is
-WEBHOOK_RETRY_FOR old; an endpoint that has failed every attempt for WEBHOOK_DISABLE_AFTER is disabled.
+Failed attempts are retried after WEBHOOK_RETRY_BASE, x3 each time, at most 6 hours apart, the last one when the
+event is WEBHOOK_RETRY_FOR old; an endpoint that has failed every attempt for WEBHOOK_DISABLE_AFTER is disabled.
 """
 
 import dataclasses
@@ -43,13 +43,11 @@ def retry_delay(attempts, base=None, jitter=random.random):
 
 def retry_schedule(base, retry_for):
     """Return the seconds after the event at which each attempt is made, without jitter (docs/operations.md)."""
-    moments, elapsed, attempts = [0.0], 0.0, 1
-    while True:
-        elapsed += retry_delay(attempts, base, jitter=lambda: 0.5)
-        if elapsed > retry_for:
-            return moments
-        moments.append(elapsed)
+    moments, attempts = [0.0], 1
+    while moments[-1] < retry_for:
+        moments.append(min(moments[-1] + retry_delay(attempts, base, jitter=lambda: 0.5), float(retry_for)))
         attempts += 1
+    return moments
 
 
 @dataclasses.dataclass
@@ -73,7 +71,8 @@ class Outcome:
 
 
 def lease_seconds():
-    return settings.WEBHOOK_TIMEOUT * 3 + 10
+    """How long a claim holds: longer than any send can take (connect and read each have WEBHOOK_TIMEOUT)."""
+    return settings.WEBHOOK_TIMEOUT * 2 + 5
 
 
 def claim(worker, limit, now=None):
@@ -137,12 +136,13 @@ def record(job, outcome, worker="", now=None):
             pending.update(status=Delivery.Status.DELIVERED, delivered_at=now, **common)
             Endpoint.objects.filter(pk=job.endpoint_id, failing_since__isnull=False).update(failing_since=None)
             return Delivery.Status.DELIVERED
-        attempts = job.attempts + 1
-        retry_at = now + timedelta(seconds=retry_delay(attempts))
-        if retry_at - job.event_created > timedelta(seconds=settings.WEBHOOK_RETRY_FOR):
+        # The last attempt is made when the event is exactly WEBHOOK_RETRY_FOR old; failing that, it is given up.
+        give_up_at = job.event_created + timedelta(seconds=settings.WEBHOOK_RETRY_FOR)
+        if now >= give_up_at:
             pending.update(status=Delivery.Status.FAILED, **common)
             status = Delivery.Status.FAILED
         else:
+            retry_at = min(now + timedelta(seconds=retry_delay(job.attempts + 1)), give_up_at)
             pending.update(next_attempt_at=retry_at, **common)
             status = Delivery.Status.PENDING
         note_failure(job.endpoint_id, outcome, now)
