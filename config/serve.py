@@ -51,12 +51,29 @@ def write_eagerly():
     tcp.Connection.write = write
 
 
+def log_access_through_logging():
+    """Send daphne's access log through Python logging (logger `daphne.access`, INFO) instead of straight to
+    stdout, so LOG_LEVEL, LOG_FORMAT=json and the filter that redacts secrets apply to it: a logged path can carry
+    a token, and an OAuth callback's query its authorization code."""
+    import logging
+
+    from daphne import access
+
+    logger = logging.getLogger("daphne.access")
+
+    def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
+        logger.info('%s "%s" %s %s', host, request, status or "-", length or "-")
+
+    access.AccessLogGenerator.write_entry = write_entry
+
+
 def main():
     tune()
     from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
 
     if os.environ.get("WORKER_EAGER_WRITES", "1") != "0":
         write_eagerly()
+    log_access_through_logging()
 
     sys.argv[0] = "daphne"
     CommandLineInterface.entrypoint()
