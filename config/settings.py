@@ -307,7 +307,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context", "redact"]}
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # Django's own console handler (DEBUG only) would print past the redacting filter: only ours.
+        "django": {"handlers": [], "propagate": True},
+    },
 }
 
 # --- NAT traversal: STUN/TURN servers and the ICE transport policy (docs/turn.md, docs/configuration.md "ICE") ---
