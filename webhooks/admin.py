@@ -41,7 +41,7 @@ def show_secret_once(request, endpoint, secret, verb):
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
     form = EndpointForm
-    list_display = ["name", "url", "state", "events", "waiting", "failing_since", "disabled_reason", "created"]
+    list_display = ["name", "url", "state", "events", "waiting", "disabled_reason"]
     list_filter = ["is_active", ("failing_since", admin.EmptyFieldListFilter)]
     search_fields = ["name", "url"]
     readonly_fields = ["secret_hint", "state", "failing_since", "disabled_at", "disabled_reason", "created",

@@ -14,6 +14,7 @@ event is WEBHOOK_RETRY_FOR old; an endpoint that has failed every attempt for WE
 import dataclasses
 import logging
 import random
+import re
 import socket
 import time
 from datetime import timedelta
@@ -113,11 +114,19 @@ def send(job, timeout=None, session=None):
         response = poster(job.url, data=job.payload.encode(), headers=headers, timeout=timeout, allow_redirects=False)
         response.close()
     except (requests.RequestException, socket.error, ValueError) as error:
-        return Outcome(False, None, time.monotonic() - started, f"{type(error).__name__}: {error}"[:300])
+        return Outcome(False, None, time.monotonic() - started, describe(error, timeout))
     latency = time.monotonic() - started
     if 200 <= response.status_code < 300:
         return Outcome(True, response.status_code, latency)
     return Outcome(False, response.status_code, latency, f"HTTP {response.status_code}")
+
+
+def describe(error, timeout):
+    """Say briefly why a request failed: "ConnectionError: [Errno 111] Connection refused", not urllib3's essay."""
+    if isinstance(error, requests.Timeout):
+        return f"Timeout: no answer within {timeout} s"
+    errno = re.search(r"\[Errno -?\d+\] [^'\")\]]+", str(error))
+    return f"{type(error).__name__}: {errno.group(0) if errno else error}"[:300]
 
 
 def record(job, outcome, worker="", now=None):

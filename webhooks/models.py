@@ -120,4 +120,4 @@ class DeliveryAttempt(models.Model):
         ordering = ["-attempted_at", "-pk"]
 
     def __str__(self):
-        return f"attempt at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+        return f"#{self.pk}"
