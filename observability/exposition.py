@@ -6,6 +6,7 @@ import re
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
+from observability import metrics  # noqa: F401  (defines this process's metrics, reported even before first use)
 from observability.collectors import DatabaseCollector
 
 FILE_PID = re.compile(r"_(\d+)\.db$")
