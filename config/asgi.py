@@ -9,6 +9,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs
 from django.conf import settings  # noqa: E402
 
 from config.proxies import TrustedProxyHeaders  # noqa: E402
+from observability.asgi import WebSocketContext  # noqa: E402
 from signalling.routing import websocket_urlpatterns  # noqa: E402
 
 application = TrustedProxyHeaders(
@@ -17,7 +18,7 @@ application = TrustedProxyHeaders(
             "http": django_asgi_app,
             # The socket trusts only the room token in its first message, never a cookie, so a page on another
             # origin gains nothing from opening it: no Origin check, and services may embed meetings in their sites.
-            "websocket": URLRouter(websocket_urlpatterns),
+            "websocket": WebSocketContext(URLRouter(websocket_urlpatterns)),
         }
     ),
     settings.TRUSTED_PROXIES,

@@ -14,6 +14,10 @@ With TRUSTED_PROXIES empty (the default) the client is the TCP peer, as it shoul
 
 import ipaddress
 
+# Set in the scope when forwarded headers came from a peer that is not a trusted proxy (they were dropped): that
+# peer may be a proxy nobody configured, so its address stands for who knows whom (observability.views).
+UNTRUSTED_FORWARDING = "confer.untrusted_forwarding"
+
 FORWARDED_HEADERS = {b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"x-forwarded-port",
                      b"x-real-ip", b"forwarded"}
 
@@ -54,6 +58,7 @@ class TrustedProxyHeaders:
         scope = dict(scope, headers=kept)
         client = scope.get("client")
         if not client or not self.is_trusted(client[0]):
+            scope[UNTRUSTED_FORWARDING] = True
             return scope
         hops = [hop.strip() for value in forwarded.get(b"x-forwarded-for", []) for hop in value.split(",")]
         for hop in reversed(hops):

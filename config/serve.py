@@ -101,6 +101,22 @@ def with_defaults(arguments):
     return arguments
 
 
+def log_access_through_logging():
+    """Send daphne's access log through Python logging (logger `daphne.access`, INFO) instead of straight to
+    stdout, so LOG_LEVEL, LOG_FORMAT=json and the filter that redacts secrets apply to it: a logged path can carry
+    a token, and an OAuth callback's query its authorization code."""
+    import logging
+
+    from daphne import access
+
+    logger = logging.getLogger("daphne.access")
+
+    def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
+        logger.info('%s "%s" %s %s', host, request, status or "-", length or "-")
+
+    access.AccessLogGenerator.write_entry = write_entry
+
+
 def main():
     tune()
     from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
@@ -112,6 +128,7 @@ def main():
     if eager:
         write_eagerly()
     close_bad_frames_with_their_code()
+    log_access_through_logging()
 
     sys.argv = ["daphne", *with_defaults(sys.argv[1:])]
     CommandLineInterface.entrypoint()

@@ -3,6 +3,8 @@
 Every variable is listed in docs/configuration.md.
 """
 
+import ipaddress
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,13 +45,20 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
     "accounts",
     "meetings",
     "signalling",
     "recordings",
+    "webhooks",
+    "observability",
+    "retention",
 ]
 
 MIDDLEWARE = [
+    "observability.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -60,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffNeedMfaForAdmin",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +158,40 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env_choice("ACCOUNT_EMAIL_VERIFICATION", "optional", ["none", "optional", "mandatory"])
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_GET = False
+
+# --- Single sign-on (OpenID Connect) and MFA (docs/configuration.md "Sign-in", docs/operations.md) ---
+from accounts.sso import ProviderConfigError, allauth_apps, parse_providers  # noqa: E402
+
+try:
+    OIDC_PROVIDER_LIST = parse_providers(env_str("OIDC_PROVIDERS", ""))
+except ProviderConfigError as error:
+    raise ImproperlyConfigured(str(error)) from None
+OIDC_ONLY = env_bool("OIDC_ONLY", False)
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": allauth_apps(OIDC_PROVIDER_LIST)}}
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+if OIDC_ONLY:
+    if not OIDC_PROVIDER_LIST:
+        raise ImproperlyConfigured("OIDC_ONLY is on but OIDC_PROVIDERS names no provider: nobody could sign in.")
+    if MFA_REQUIRED_FOR_STAFF:
+        raise ImproperlyConfigured(
+            "MFA_REQUIRED_FOR_STAFF does not apply with OIDC_ONLY: nobody has a password here, so require MFA "
+            "at your identity provider instead."
+        )
+    # allauth's SOCIALACCOUNT_ONLY hides and refuses password sign-in, sign-up and resets; allauth.mfa has no
+    # place beside it (the identity provider asks for the second factor).
+    SOCIALACCOUNT_ONLY = True
+    INSTALLED_APPS.remove("allauth.mfa")
+    if "ACCOUNT_EMAIL_VERIFICATION" in os.environ and ACCOUNT_EMAIL_VERIFICATION != "none":
+        raise ImproperlyConfigured("OIDC_ONLY needs ACCOUNT_EMAIL_VERIFICATION=none (the provider vouches for emails).")
+    ACCOUNT_EMAIL_VERIFICATION = "none"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = SITE_NAME
+# WebAuthn (passkeys) works only in a secure context: https, or http://localhost while developing.
+# --- end of single sign-on and MFA ---
 
 # Email: printed to the console unless EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -262,13 +306,29 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Logs: plain lines, or one JSON object per line (LOG_FORMAT=json). Every line carries the request id (and the room
+# and peer where known), and passes a filter that redacts tokens, passwords and secrets (observability/logs.py).
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ["plain", "json"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "observability.logs.ContextFilter"},
+        "redact": {"()": "observability.logs.SettingsRedactSecrets"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"},
+        "json": {"()": "observability.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context", "redact"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # Django's own console handler (DEBUG only) would print past the redacting filter: only ours.
+        "django": {"handlers": [], "propagate": True},
+    },
 }
 
 # --- NAT traversal: STUN/TURN servers and the ICE transport policy (docs/turn.md, docs/configuration.md "ICE") ---
@@ -303,3 +363,32 @@ RECORDER_EMPTY_ROOM_SECONDS = env_int("RECORDER_EMPTY_ROOM_SECONDS", 300, minimu
 # loopback-only host set 127.0.0.1 (aioice leaves loopback out by default).
 RECORDER_ICE_HOST_ADDRESSES = env_list("RECORDER_ICE_HOST_ADDRESSES", [])
 # --- end of Recording ---
+
+# --- Webhooks (webhooks/, `python manage.py deliver_webhooks`; docs/operations.md "Webhooks") ---
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
+WEBHOOK_RETRY_BASE = env_int("WEBHOOK_RETRY_BASE", 10, minimum=1, maximum=3600)
+WEBHOOK_RETRY_FOR = env_int("WEBHOOK_RETRY_FOR", 26 * 3600, minimum=1)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 24 * 3600, minimum=1)
+# --- end of Webhooks ---
+
+# --- Metrics: /metrics (observability/; docs/operations.md "Metrics") ---
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_IPS]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from None
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 16 characters.")
+# prometheus_client reads this variable itself, at import; settings only make sure the directory exists.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# --- end of Metrics ---
+
+# --- Retention: `python manage.py apply_retention` (docs/operations.md "Retention"); 0 keeps for ever ---
+CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 0, minimum=0)
+MEETING_RETENTION_DAYS = env_int("MEETING_RETENTION_DAYS", 0, minimum=0)
+RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 0, minimum=0)
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30, minimum=0)
+# --- end of Retention ---

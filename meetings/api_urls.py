@@ -20,6 +20,7 @@ urlpatterns = [
     path("v1/rooms/<slug:slug>/invites/", api.InviteListView.as_view(), name="api-room-invites"),
     path("v1/rooms/<slug:slug>/invites/<db_id:invite_id>/", api.InviteDetailView.as_view(), name="api-room-invite"),
     path("", include("recordings.api_urls")),  # a room's recording and recordings
+    path("", include("webhooks.api_urls")),  # webhook endpoints (staff)
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404 too, never the site's HTML page.

