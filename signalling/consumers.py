@@ -4,6 +4,7 @@ contract, signalling.socket its plumbing, meetings.actions every change it asks 
 import functools
 import logging
 import math
+import time
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
@@ -12,6 +13,7 @@ from django.conf import settings
 
 from meetings import actions
 from meetings.tokens import TokenError, verify_room_token
+from observability import context, metrics
 from signalling import admission, chat, housekeeping, limits, protocol, seats
 from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, ROLE_PERMISSIONS
 from signalling.ice import ice_configuration
@@ -133,6 +135,9 @@ class RoomConsumer(SignallingSocket):
         self.hidden = claims.role in HIDDEN_ROLES
         self.resume_secret = admitted.resume_secret
         self.seat = "lobby" if admitted.participant.status == "lobby" else "joined"
+        context.bind(peer_id=self.peer_id)
+        if not admitted.resumed:
+            metrics.joined(self.role)
         housekeeping.track(self, self.peer_id, self.channel_name, self.group if self.seat == "joined" else None)
         await apublish(admitted.outbox)
         if self.seat == "lobby":
@@ -208,7 +213,9 @@ class RoomConsumer(SignallingSocket):
         try:
             await self.channel_layer.send(channel, {"type": "peer.relay", "room": self.slug, "payload": payload})
         except ChannelFull:
+            metrics.layer_error("channel-full")
             raise UserError("peer-unreachable", "That peer is not reading its messages; try again.", message.type)
+        metrics.relayed(message.type, time.monotonic() - self.last_heard)
 
     async def on_leave(self, message):
         await self.release_seat(keep_seat=False)
@@ -239,7 +246,7 @@ class RoomConsumer(SignallingSocket):
         text = message["text"].strip()
         if len(text) > settings.CHAT_MAX_LENGTH:
             raise UserError("too-long", f"Chat messages are at most {settings.CHAT_MAX_LENGTH} characters.", "chat")
-        chat.writer.post(self, self.peer_id, self.slug, text, message["to"])
+        chat.writer.post(self, self.peer_id, self.slug, text, message["to"], self.last_heard)
 
     async def moderate(self, message):
         moderation = MODERATION[message.type]
@@ -341,4 +348,5 @@ class RoomConsumer(SignallingSocket):
         try:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         except Exception:
+            metrics.layer_error("group_discard")
             log.warning("could not leave the group of room %s", self.slug)

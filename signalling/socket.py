@@ -22,6 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from observability import metrics
 from signalling import protocol
 from signalling.protocol import ProtocolError, UserError
 
@@ -207,6 +208,7 @@ class SignallingSocket(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
+        metrics.refused(error.code)
         try:
             await self.send_payload(protocol.error_message(error.code, error.message, fatal=True, **error.details))
         finally:

@@ -73,3 +73,35 @@ def test_the_webhook_queue_is_counted_at_scrape_time(deployment):
     wait_until(lambda: value(scrape(worker), "confer_webhook_attempts_total", outcome="failure") >= 1,
                what="the webhook worker's failed attempt to show in /metrics")
     assert value(scrape(worker), "confer_webhook_endpoints", state="failing") == 1
+
+
+def test_joins_refusals_and_relays_of_the_signalling_server_are_counted(deployment):
+    worker = deployment.start_worker()
+    slug = deployment.create_room("alice", "Counted")
+    before = scrape(worker)
+    alice, bob = SignallingClient(worker.ws_url, slug), SignallingClient(worker.ws_url, slug)
+    stranger = SignallingClient(worker.ws_url, slug)
+    try:
+        alice.join(room_token(slug, "user:1", "Alice", role="host"))
+        bob.join(room_token(slug, "ext:1:bob", "Bob"))
+        for n in range(5):
+            bob.send({"type": "offer", "to": alice.peer_id, "description": {"type": "offer", "sdp": f"v=0\r\n{n}"}})
+            alice.receive_type("offer")
+        bob.send({"type": "chat", "text": "counted too"})
+        alice.receive_type("chat")
+        stranger.send({"type": "join", "token": "not-a-token", "versions": [1]})
+        assert stranger.wait_closed() == 4100
+    finally:
+        for client in (alice, bob, stranger):
+            client.close()
+    after = scrape(worker)
+
+    def moved(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("confer_signalling_joins_total", role="host") == 1
+    assert moved("confer_signalling_joins_total", role="participant") == 1
+    assert moved("confer_signalling_refusals_total", reason="token-invalid") == 1
+    assert moved("confer_signalling_relayed_messages_total", kind="offer") == 5
+    assert moved("confer_signalling_relay_seconds_count", kind="offer") == 5
+    assert moved("confer_signalling_relayed_messages_total", kind="chat") == 1
