@@ -140,9 +140,19 @@ class ApiKey(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    rooms = models.ManyToManyField(
+        Room, blank=True, related_name="api_keys",
+        help_text="Rooms this key may issue tokens for, besides the rooms its owner owns.",
+    )
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def may_issue_tokens_for(self, room):
+        """Return whether this key may let people into the room: its owner's rooms, and rooms granted to it."""
+        return (self.created_by_id is not None and room.owner_id == self.created_by_id) or self.rooms.filter(
+            pk=room.pk
+        ).exists()
 
     @classmethod
     def create_key(cls, name, created_by=None):

@@ -108,6 +108,9 @@ class RoomTokenView(APIView):
 
     def for_service(self, request, slug):
         room = find_room(slug)
+        if not request.auth.may_issue_tokens_for(room):
+            raise ApiError(status.HTTP_403_FORBIDDEN, "not-this-keys-room",
+                           "This API key may issue tokens only for its owner's rooms and the rooms granted to it.")
         serializer = ServiceTokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
