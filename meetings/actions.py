@@ -219,7 +219,8 @@ def remove_participant(room, peer_id, by=SYSTEM):
     room, meeting, target = target_in(room, peer_id)
     if target.role == "host":
         raise Refused("not-allowed", "A host cannot be removed.")
-    Removal.objects.create(meeting=meeting, identity=target.identity, removed_by=by.identity)
+    Removal.objects.create(meeting=meeting, identity=target.identity, device=target.device, address=target.address,
+                           invite=target.invite, removed_by=by.identity)
     outbox = Outbox(room.slug, notices=[notice(target, "removed")])
     outbox.events.extend(events.take_out(meeting, target, "removed"))
     return outbox

@@ -47,7 +47,7 @@ class PasswordNeeded(ProtocolError):
         self.password_hash = password_hash
 
 
-def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=None):
+def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=None, address=""):
     """Seat a participant (or put it in the lobby), or raise ProtocolError saying why not.
 
     A room password is never checked here: this runs in a transaction holding the room's lock, and a password
@@ -62,8 +62,7 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
             raise ProtocolError("forbidden", "You are not a member of this room.")
         meeting = live_meeting(room, create=True)
         outbox = Outbox(slug)
-        if Removal.objects.filter(meeting=meeting, identity=claims.identity).exists():
-            raise ProtocolError("removed", "You were removed from this meeting.")
+        like_removed = check_removals(meeting, claims, address)
 
         resumed = resume_seat(meeting, claims, channel_name, resume, outbox)
         if resumed is not None:
@@ -82,7 +81,8 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
             if verified_hash is not None:  # the password changed since it was checked
                 raise ProtocolError("bad-password", "That is not the room's password.")
             raise PasswordNeeded(room.password_hash)
-        to_lobby = room.requires_approval and not past_gates
+        # Someone from where a removed person came from waits for a moderator, whatever the room's rules.
+        to_lobby = (room.requires_approval or like_removed) and not past_gates
         if not to_lobby and claims.role not in HIDDEN_ROLES:
             check_room_has_a_seat(room, participants, claims.identity)
 
@@ -103,6 +103,10 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
             status=Participant.Status.LOBBY if to_lobby else Participant.Status.JOINED,
             channel_name=channel_name,
             resume_hash=hash_secret(secret),
+            device=claims.device,
+            address=address[:64],
+            invite=claims.invite,
+            like_removed=like_removed and not past_gates,
             **initial_presence(claims, presence),
         )
         if meeting.emptied_at is not None:
@@ -115,6 +119,17 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
         outbox.events.extend(joined_events(meeting, participant))
         welcome = welcome_for(meeting, participant, participants)
         return Admission(room, meeting, participant, secret, False, outbox, welcome)
+
+
+def check_removals(meeting, claims, address):
+    """Refuse someone removed from this meeting: by identity, or by browser whatever identity it comes back with.
+    Return whether the newcomer only looks like someone removed (the same address, or the same invite)."""
+    removals = list(Removal.objects.filter(meeting=meeting).values_list("identity", "device", "address", "invite"))
+    for identity, device, removed_address, invite in removals:
+        if identity == claims.identity or (device and device == claims.device):
+            raise ProtocolError("removed", "You were removed from this meeting.")
+    return any((address and removed_address == address) or (invite and invite == claims.invite)
+               for _, _, removed_address, invite in removals)
 
 
 def initial_presence(claims, presence):

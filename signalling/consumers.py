@@ -153,7 +153,7 @@ class RoomConsumer(SignallingSocket):
         """Take a seat; when the room's password stands in the way, check the password first, off the database
         thread and outside any lock, within the guess limits (signalling/limits.py)."""
         attempt = functools.partial(db(admission.admit), self.slug, claims, self.channel_name,
-                                    resume=message["resume"], presence=message["state"])
+                                    resume=message["resume"], presence=message["state"], address=self.address())
         try:
             return await attempt()
         except admission.PasswordNeeded as needed:

@@ -50,6 +50,11 @@ class Participant(models.Model):
     video = models.BooleanField(default=False)
     screen = models.BooleanField(default=False)
     hand = models.BooleanField(default=False)
+    # What a removal holds against besides the identity (docs/security.md): the browser, the address, the invite.
+    device = models.CharField(max_length=64, blank=True)
+    address = models.CharField(max_length=64, blank=True)
+    invite = models.CharField(max_length=64, blank=True)
+    like_removed = models.BooleanField(default=False, help_text="Came from where someone removed came from.")
 
     class Meta:
         indexes = [models.Index(fields=["room", "status"]), models.Index(fields=["last_seen"])]
@@ -59,10 +64,14 @@ class Participant(models.Model):
 
 
 class Removal(models.Model):
-    """An identity removed from a meeting by a moderator: it cannot come back to this meeting."""
+    """Someone removed from a meeting by a moderator, for the rest of it: their identity and browser are refused,
+    and newcomers from their address or through their invite wait in the lobby."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="removals")
     identity = models.CharField(max_length=150)
+    device = models.CharField(max_length=64, blank=True)
+    address = models.CharField(max_length=64, blank=True)
+    invite = models.CharField(max_length=64, blank=True)
     removed_at = models.DateTimeField(default=timezone.now)
     removed_by = models.CharField(max_length=150)
 

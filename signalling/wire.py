@@ -29,7 +29,10 @@ def describe(participant):
 
 
 def describe_lobby_entry(participant):
-    return {"peer_id": participant.peer_id, "name": participant.display_name, "joined_at": iso(participant.joined_at)}
+    entry = {"peer_id": participant.peer_id, "name": participant.display_name, "joined_at": iso(participant.joined_at)}
+    if participant.like_removed:
+        entry["like_removed"] = True  # from the address, or through the invite, of someone removed
+    return entry
 
 
 def describe_room(room, meeting=None):
