@@ -335,7 +335,11 @@ LOGGING = {
 # TURN credentials are made per participant from TURN_SECRET (coturn's use-auth-secret); the secret never leaves the server.
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = env_str("TURN_SECRET", "")
-TURN_CREDENTIAL_LIFETIME = env_int("TURN_CREDENTIAL_LIFETIME", 4 * 3600, minimum=300, maximum=7 * 86400)
+# Short, and renewed by clients in a meeting: coturn cannot revoke a credential, so this bounds how long someone
+# removed from a meeting can still relay through TURN (docs/security.md).
+TURN_CREDENTIAL_LIFETIME = env_int("TURN_CREDENTIAL_LIFETIME", 600, minimum=300, maximum=7 * 86400)
+# How many times an hour one account may fetch credentials from the connectivity check, /check/.
+TURN_CHECKS_PER_HOUR = env_int("TURN_CHECKS_PER_HOUR", 10, minimum=1)
 ICE_TRANSPORT_POLICY = env_choice("ICE_TRANSPORT_POLICY", "all", ["all", "relay"])
 for _url in STUN_URLS:
     if not _url.startswith(("stun:", "stuns:")):
