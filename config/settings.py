@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "observability.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -238,6 +240,33 @@ except ValueError as error:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from None
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Browser-side defences (docs/security.md). HSTS is sent only over HTTPS, and on by default once the deployment says
+# it serves HTTPS (BEHIND_HTTPS_PROXY or SECURE_COOKIES).
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000 if (BEHIND_HTTPS_PROXY or SESSION_COOKIE_SECURE) else 0,
+                              minimum=0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Which sites may show Confer's pages in a frame (services that embed meetings): 'self' and these origins.
+FRAME_ANCESTORS = env_list("FRAME_ANCESTORS", [])
+X_FRAME_OPTIONS = "SAMEORIGIN"  # for browsers without CSP's frame-ancestors; CSP wins where both are known
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # No inline script anywhere: every script is a file of ours. WebAssembly (background blur, noise
+        # suppression) needs 'wasm-unsafe-eval', which lets WebAssembly compile and nothing else.
+        "script-src": ["'self'", "'wasm-unsafe-eval'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],  # the signalling socket and the API, same origin ('self' covers ws:/wss:)
+        "worker-src": ["'self'", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'self'", *FRAME_ANCESTORS],
+    },
+}
 
 # Room tokens: signed with their own secret, never SECRET_KEY.
 ROOM_TOKEN_SECRET = env_str("ROOM_TOKEN_SECRET", "")
