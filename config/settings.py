@@ -114,6 +114,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # loses at most the last commits, never the database), which signalling commits on every room event.
     DATABASES["default"]["CONN_MAX_AGE"] = None
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Tests on a file too, not Django's shared-cache in-memory database: that one locks whole tables, and the
+    # signalling server's database threads (signalling/db.py) must be tested as they run.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -293,6 +296,8 @@ SIGNALLING_RATE = env_int("SIGNALLING_RATE", 50, minimum=1)
 SIGNALLING_BURST = env_int("SIGNALLING_BURST", 200, minimum=1)
 SIGNALLING_FLOOD_LIMIT = env_int("SIGNALLING_FLOOD_LIMIT", 100, minimum=1)
 MEETING_EMPTY_TIMEOUT = env_int("MEETING_EMPTY_TIMEOUT", 120, minimum=0)
+# Threads a worker's signalling does its database work on (signalling/db.py), apart from Django's request thread.
+SIGNALLING_DB_THREADS = env_int("SIGNALLING_DB_THREADS", 4, minimum=1, maximum=64)
 # Wrong room-password guesses allowed within the window before guessing must wait (signalling/limits.py).
 ROOM_PASSWORD_GUESSES_PER_IDENTITY = env_int("ROOM_PASSWORD_GUESSES_PER_IDENTITY", 5, minimum=1)
 ROOM_PASSWORD_GUESSES_PER_ADDRESS = env_int("ROOM_PASSWORD_GUESSES_PER_ADDRESS", 20, minimum=1)

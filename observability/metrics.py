@@ -50,10 +50,16 @@ def refused(close_name):
     REFUSALS.labels(close_name).inc()
 
 
+_relay_children = {}  # kind -> (counter, histogram): labels() takes a lock and builds a key on every call
+
+
 def relayed(kind, seconds):
     """A message of this kind ("offer", "answer", "candidate", "chat"...) was relayed, taking `seconds`."""
-    RELAYED.labels(kind).inc()
-    RELAY_SECONDS.labels(kind).observe(seconds)
+    children = _relay_children.get(kind)
+    if children is None:
+        children = _relay_children[kind] = (RELAYED.labels(kind), RELAY_SECONDS.labels(kind))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def layer_error(kind):

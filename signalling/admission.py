@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from meetings import access, signals
 from meetings.models import Room
+from signalling import store
 from signalling.contract import HIDDEN_ROLES, ROLES_PAST_GATES
 from signalling.events import Outbox, event, joined_events, live_meeting, lobby_event, notice, take_out
-from signalling.models import Meeting, Participant, Removal
+from signalling.models import Meeting, Participant
 from signalling.protocol import ProtocolError
 from signalling.wire import SEATED, describe, welcome_for
 
@@ -55,12 +56,12 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
     given password to match) a newcomer who must give the password gets PasswordNeeded, and nothing changes.
     """
     with transaction.atomic():
-        room = Room.objects.select_for_update().filter(slug=slug).first()
+        room = store.room_by_slug(slug, lock=True)
         if room is None:
             raise ProtocolError("room-not-found", "This room does not exist.")
         if not access.identity_may_enter(claims.identity, room):
             raise ProtocolError("forbidden", "You are not a member of this room.")
-        meeting = live_meeting(room, create=True)
+        meeting = store.live_meeting(room) or live_meeting(room, create=True)
         outbox = Outbox(slug)
         like_removed = check_removals(meeting, claims, address)
 
@@ -68,11 +69,11 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
         if resumed is not None:
             admission = Admission(room, meeting, resumed, resume["secret"], True, outbox)
             if resumed.status != Participant.Status.LOBBY:
-                admission.welcome = welcome_for(meeting, resumed, list(Participant.objects.filter(meeting=meeting)))
+                admission.welcome = welcome_for(meeting, resumed, store.participants(meeting))
             return admission
 
         # One read of the meeting's people serves the seat count, the same-identity check and the welcome.
-        participants = list(Participant.objects.filter(meeting=meeting))
+        participants = store.participants(meeting)
 
         past_gates = claims.role in ROLES_PAST_GATES
         if not past_gates and room.is_locked:
@@ -124,7 +125,7 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
 def check_removals(meeting, claims, address):
     """Refuse someone removed from this meeting: by identity, or by browser whatever identity it comes back with.
     Return whether the newcomer only looks like someone removed (the same address, or the same invite)."""
-    removals = list(Removal.objects.filter(meeting=meeting).values_list("identity", "device", "address", "invite"))
+    removals = store.removals(meeting)
     for identity, device, removed_address, invite in removals:
         if identity == claims.identity or (device and device == claims.device):
             raise ProtocolError("removed", "You were removed from this meeting.")

@@ -11,13 +11,12 @@ import logging
 import time
 from collections import Counter
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
 from observability import metrics
-from signalling import protocol
+from signalling import db, protocol
 from signalling.contract import HIDDEN_ROLES
 from signalling.events import Outbox
 from signalling.models import ChatMessage, Meeting, Participant
@@ -155,9 +154,8 @@ class ChatWriter:
         while self.pending:
             batch, self.pending = self.pending[:BATCH_LIMIT], self.pending[BATCH_LIMIT:]
             try:
-                results = await database_sync_to_async(store_chat_messages)(
-                    [(peer_id, slug, text, to) for _, peer_id, slug, text, to, _ in batch]
-                )
+                results = await db.run(store_chat_messages,
+                                       [(peer_id, slug, text, to) for _, peer_id, slug, text, to, _ in batch])
             except Exception:
                 log.exception("could not store %d chat messages", len(batch))
                 results = [UserError("internal-error", "The message could not be stored; send it again.", "chat")

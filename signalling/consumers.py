@@ -1,20 +1,20 @@
 """The room consumer: one participant's socket in one room. Decode, call the core, send; docs/protocol.md is its
 contract, signalling.socket its plumbing, meetings.actions every change it asks for."""
 
+import asyncio
 import functools
 import logging
 import math
 import time
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from django.conf import settings
 
 from meetings import actions
 from meetings.tokens import TokenError, verify_room_token
 from observability import context, metrics
-from signalling import admission, chat, housekeeping, limits, protocol, seats
+from signalling import admission, chat, db, housekeeping, limits, protocol, seats
 from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, ROLE_PERMISSIONS
 from signalling.ice import ice_configuration
 from signalling.protocol import ProtocolError, UserError
@@ -23,7 +23,9 @@ from signalling.socket import SignallingSocket
 from signalling.wire import describe_room
 
 log = logging.getLogger(__name__)
-db = database_sync_to_async
+
+# How long a room event that came before its predecessors waits for them (see room_event).
+REORDER_SECONDS = 0.25
 
 # What a notice makes the addressed socket do: close with this error, its seat already gone.
 CLOSING_NOTICES = {
@@ -74,6 +76,8 @@ class RoomConsumer(SignallingSocket):
         self.seat = None  # None before joining, then "lobby" or "joined"; None again once released
         self.peers = {}  # peer id -> channel name of the others in this room, kept current by room events
         self.seq = 0
+        self.early = {}  # seq -> a room event that came before the ones it follows
+        self.gap_timer = None
         await super().connect()
 
     def joined(self):
@@ -152,7 +156,7 @@ class RoomConsumer(SignallingSocket):
     async def admit(self, claims, message):
         """Take a seat; when the room's password stands in the way, check the password first, off the database
         thread and outside any lock, within the guess limits (signalling/limits.py)."""
-        attempt = functools.partial(db(admission.admit), self.slug, claims, self.channel_name,
+        attempt = functools.partial(db.run, admission.admit, self.slug, claims, self.channel_name,
                                     resume=message["resume"], presence=message["state"], address=self.address())
         try:
             return await attempt()
@@ -178,8 +182,9 @@ class RoomConsumer(SignallingSocket):
         return client[0] if client else ""
 
     async def send_welcome(self, welcome=None, resumed=False):
-        welcome = dict(welcome or await db(seats.welcome_data)(self.peer_id))
+        welcome = dict(welcome or await db.run(seats.welcome_data, self.peer_id, write=False))
         self.seq = welcome["state"]["seq"]
+        self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
         self.peers = welcome.pop("channels")
         me = welcome.pop("me")
         self.set_role(me["role"])
@@ -204,7 +209,7 @@ class RoomConsumer(SignallingSocket):
             if protocol.sdp_sends_media(message["description"]["sdp"]):
                 raise UserError("not-allowed", "Your role may receive but not send audio or video.", message.type)
         to = message["to"]
-        channel = self.peers.get(to) or await db(seats.channel_of)(self.room.pk, to)
+        channel = self.peers.get(to) or await db.run(seats.channel_of, self.room.pk, to, write=False)
         if channel is None or to == self.peer_id:
             raise UserError("unknown-peer", f"There is no peer {to[:32]} in this room.", message.type)
         payload = protocol.relayed(message, self.peer_id)
@@ -229,8 +234,9 @@ class RoomConsumer(SignallingSocket):
         await self.send_payload({"type": "ice-servers", **ice_configuration(self.claims, self.room)})
 
     async def on_resync(self, message):
-        welcome = await db(seats.welcome_data)(self.peer_id)
+        welcome = await db.run(seats.welcome_data, self.peer_id, write=False)
         self.seq = welcome["state"]["seq"]
+        self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
         self.peers = welcome["channels"]
         await self.send_payload({"type": "state", "state": welcome["state"]})
 
@@ -240,7 +246,7 @@ class RoomConsumer(SignallingSocket):
             raise UserError("bad-message", "Say what changed: audio, video, screen or hand.", "state")
         if not self.can("publish") and any(changes.get(kind) for kind in ("audio", "video", "screen")):
             raise UserError("not-allowed", "Your role may not send audio or video.", "state")
-        await apublish(await db(seats.update_presence)(self.peer_id, changes))
+        await apublish(await db.run(seats.update_presence, self.peer_id, changes))
 
     async def on_chat(self, message):
         text = message["text"].strip()
@@ -251,7 +257,7 @@ class RoomConsumer(SignallingSocket):
     async def moderate(self, message):
         moderation = MODERATION[message.type]
         try:
-            outbox = await db(moderation.action)(self.room, by=self.actor, **arguments(moderation, message))
+            outbox = await db.run(moderation.action, self.room, by=self.actor, **arguments(moderation, message))
         except actions.Refused as refusal:
             await apublish(refusal.outbox)
             raise UserError(refusal.code, refusal.message, message.type) from None
@@ -281,14 +287,47 @@ class RoomConsumer(SignallingSocket):
     # From the channel layer.
 
     async def room_event(self, message):
-        event = message["event"]
+        """A room event: delivered in seq order. One that comes early (changes commit on several threads, and on
+        several workers) waits up to REORDER_SECONDS for those before it; after that the client sees the gap and
+        resyncs, as it would for an event the channel layer dropped."""
         if self.seat != "joined" or self.closing:
             return
-        seq = event["seq"]
-        if seq is not None:
-            if seq <= self.seq:
-                return  # already part of the state this client holds
-            self.seq = seq
+        seq = message["event"]["seq"]
+        if seq is None:
+            await self.deliver(message)
+            return
+        if seq <= self.seq:
+            return  # already part of the state this client holds
+        if seq > self.seq + 1:
+            self.early[seq] = message
+            if self.gap_timer is None:
+                self.gap_timer = asyncio.get_running_loop().call_later(
+                    REORDER_SECONDS, self.post, {"type": "socket.gap_waited"})
+            return
+        await self.deliver(message)
+        while self.seq + 1 in self.early and not self.closing:
+            await self.deliver(self.early.pop(self.seq + 1))
+        self.settle_gap()
+
+    async def socket_gap_waited(self, message):
+        """The events before the early ones never came: send the early ones; the client resyncs on the gap."""
+        self.gap_timer = None
+        for seq in sorted(self.early):
+            if self.closing or self.seat != "joined":
+                break
+            if seq > self.seq:
+                await self.deliver(self.early[seq])
+        self.early.clear()
+
+    def settle_gap(self):
+        if not self.early and self.gap_timer is not None:
+            self.gap_timer.cancel()
+            self.gap_timer = None
+
+    async def deliver(self, message):
+        event = message["event"]
+        if event["seq"] is not None:
+            self.seq = event["seq"]
         kind = event["type"]
         if kind in ("peer-joined", "peer-updated") and "_channel" in event:
             self.peers[event["peer_id"]] = event["_channel"]
@@ -339,9 +378,9 @@ class RoomConsumer(SignallingSocket):
         housekeeping.forget(self)
         try:
             if keep_seat:
-                outbox = await db(seats.disconnected)(self.peer_id, self.channel_name)
+                outbox = await db.run(seats.disconnected, self.peer_id, self.channel_name)
             else:
-                outbox = await db(seats.leave)(self.peer_id)
+                outbox = await db.run(seats.leave, self.peer_id)
             await apublish(outbox)
         except Exception:
             log.exception("could not release %s in room %s; the sweep will", self.peer_id, self.slug)

@@ -101,8 +101,8 @@ class SignallingSocket(AsyncWebsocketConsumer):
 
     async def dispatch(self, message):
         # channels hops into its database thread (aclose_old_connections) before every message. Our database work
-        # goes through database_sync_to_async, which does that itself in the same thread, so skip the hop: with
-        # it, every relay in the worker queued behind every other consumer's database work.
+        # goes through signalling.db, which looks after its connections itself, so skip the hop: with it, every
+        # relay in the worker queued behind every other consumer's database work.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -131,6 +131,9 @@ class SignallingSocket(AsyncWebsocketConsumer):
     def stop_timers(self):
         for timer in getattr(self, "timers", ()):
             timer.cancel()
+        gap_timer = getattr(self, "gap_timer", None)
+        if gap_timer is not None:
+            gap_timer.cancel()
 
     def watch_liveness(self):
         """Check, when the client timeout could next be reached, whether the client has been silent that long.

@@ -6,6 +6,7 @@ the event commits or rolls back with what caused it, and the delivery worker sen
 
 import json
 
+from django.db import connection
 from django.utils import timezone
 
 from webhooks.events import envelope, new_event_id
@@ -13,9 +14,21 @@ from webhooks.models import Delivery, Endpoint, Event
 
 
 def endpoints_wanting(event_type):
-    # Few endpoints, and JSON lists filter the same way on SQLite and PostgreSQL only in Python.
-    return [endpoint for endpoint in Endpoint.objects.filter(is_active=True).only("pk", "event_types")
-            if endpoint.wants(event_type)]
+    """The ids of the active endpoints that want this event type.
+
+    Plain SQL: this runs in every join and leave, inside their transaction, where the ORM's building of the query
+    cost more than the query. Few endpoints, and JSON lists filter the same way on SQLite and PostgreSQL only here.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, event_types FROM {Endpoint._meta.db_table} WHERE is_active")
+        rows = cursor.fetchall()
+    wanting = []
+    for endpoint_id, event_types in rows:
+        if isinstance(event_types, str):  # SQLite hands JSON back as text
+            event_types = json.loads(event_types)
+        if not event_types or event_type in event_types:
+            wanting.append(endpoint_id)
+    return wanting
 
 
 def record(event_type, room_slug, data, now=None):
@@ -30,6 +43,6 @@ def record(event_type, room_slug, data, now=None):
         payload=json.dumps(envelope(event_id, event_type, now, room_slug, data), separators=(",", ":")),
     )
     Delivery.objects.bulk_create(
-        [Delivery(event=event, endpoint=endpoint, next_attempt_at=now, created=now) for endpoint in endpoints]
+        [Delivery(event=event, endpoint_id=endpoint_id, next_attempt_at=now, created=now) for endpoint_id in endpoints]
     )
     return event
