@@ -42,6 +42,15 @@ VALID = [
     ({"type": "start-recording"}, True),
     ({"type": "stop-recording"}, True),
     ({"type": "offer", "to": "p_1", "description": OFFER, "extra": "ignored"}, True),
+    ({"type": "sfu-publish", "description": OFFER}, True),
+    ({"type": "sfu-unpublish"}, True),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}, {"feed": "p_1", "mid": "1"}]},
+     True),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": []}, True),
+    ({"type": "sfu-answer", "subscription": "main", "description": {"type": "answer", "sdp": "v=0\r\n"}}, True),
+    ({"type": "sfu-candidate", "target": "publish", "candidate": CANDIDATE}, True),
+    ({"type": "sfu-candidate", "target": "main", "candidate": None}, True),
+    ({"type": "sfu-quality", "subscription": "main", "mid": "1", "substream": 0}, True),
 ]
 
 
@@ -128,6 +137,14 @@ USER_ERRORS = [
     ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mline_index": -1}}, "bad-message"),
     ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mline_index": True}}, "bad-message"),
     ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mid": 0}}, "bad-message"),
+    ({"type": "sfu-publish", "description": {"type": "answer", "sdp": "v=0"}}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1"}]}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": {"feed": "p_1", "mid": "0"}}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}] * 301}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "x" * 33, "streams": []}, "bad-message"),
+    ({"type": "sfu-answer", "subscription": "main", "description": OFFER}, "bad-message"),
+    ({"type": "sfu-quality", "subscription": "main", "mid": "1", "substream": 3}, "bad-message"),
+    ({"type": "sfu-quality", "subscription": "main", "mid": "1", "substream": True}, "bad-message"),
 ]
 
 
