@@ -452,8 +452,12 @@ class JanusSession(MediaSession):
             remove = sorted(have - wanted)
             if not add and not remove:
                 return None
-            body = {"request": "update", "subscribe": [{"feed": f, "mid": m} for f, m in add],
-                    "unsubscribe": [{"feed": f, "mid": m} for f, m in remove]}
+            # Janus refuses an empty list in either place.
+            body = {"request": "update"}
+            if add:
+                body["subscribe"] = [{"feed": f, "mid": m} for f, m in add]
+            if remove:
+                body["unsubscribe"] = [{"feed": f, "mid": m} for f, m in remove]
             data, jsep = await self.connection.message(subscription.handle, body, wants_event=True)
         if jsep is None:
             return None
