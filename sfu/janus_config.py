@@ -41,9 +41,10 @@ def stun_of(stun_urls):
 
 def janus_files(*, token_secret, admin_key, ws_ip="127.0.0.1", ws_port=8188, admin_port=7088, http_port=None,
                 rtp_ports="20000-40000", stun_urls=(), public_ip="", configs_folder="/etc/janus", admin_secret=None,
-                lib_dir=None):
+                lib_dir=None, allow_from="127."):
     """Return {file name: text} for a Janus that only Confer can use.
 
+    allow_from: the address prefixes (comma-separated) Janus accepts API connections from: Confer's workers.
     http_port: also serve the Janus API over HTTP on loopback (tests use it to check that HTTP is closed without a
     token too); production leaves it off. admin_port: the admin API over HTTP on 127.0.0.1 only; 0 turns it off.
     """
@@ -108,7 +109,7 @@ def janus_files(*, token_secret, admin_key, ws_ip="127.0.0.1", ws_port=8188, adm
         "\tws = true",
         f"\tws_ip = {quoted(ws_ip)}",
         f"\tws_port = {ws_port}",
-        f"\tws_acl = {quoted(ws_ip if ws_ip != '127.0.0.1' else '127.')}",
+        f"\tws_acl = {quoted(allow_from)}",
         "\twss = false",
         "}",
         "admin: {",
