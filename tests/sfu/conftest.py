@@ -60,3 +60,72 @@ def make_room(deployment, name, media_route="sfu", max_participants=50, owner="a
         f"actions.update_room(room, media_route={media_route!r})\n"
         "print(json.dumps(room.slug))"
     )
+
+
+BROWSER_PEOPLE = {"alice": ("alice-password-1", "Alice"), "bob": ("bob-password-1", "Bob"),
+                  "carol": ("carol-password-1", "Carol")}
+
+
+def create_people(deployment):
+    lines = ["import json", "from accounts.models import User"]
+    for username, (password, display_name) in BROWSER_PEOPLE.items():
+        lines.append(f"User.objects.filter(username={username!r}).exists() or User.objects.create_user("
+                     f"{username!r}, {username + '@example.org'!r}, {password!r}, display_name={display_name!r})")
+    lines.append("print(json.dumps(True))")
+    deployment.run_python("\n".join(lines))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for the module (Debian's), with a fake camera and microphone."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(chromium):
+    """Return a function that signs a person in, in a fresh context whose connections the test can read."""
+    from tests.browser.conftest import DESKTOP
+    from tests.sfu.browsers import TRACK_CONNECTIONS
+
+    contexts = []
+    console = []
+
+    def open_page(worker, username, viewport=DESKTOP):
+        context = chromium.new_context(base_url=worker.base_url, viewport=viewport)
+        context.set_default_timeout(30_000)
+        context.add_init_script(TRACK_CONNECTIONS)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda m: console.append(f"{username} {m.type}: {m.text}") if m.type in ("warning", "error")
+                else None)
+        page.goto("/accounts/login/")
+        page.locator("input[name=login]").fill(username)
+        page.locator("input[name=password]").fill(BROWSER_PEOPLE[username][0])
+        page.locator("form:has(input[name=login]) [type=submit]").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    yield open_page
+    if console:
+        print("\n".join(["browser console:", *console[-40:]]))
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts_dir(tmp_path_factory):
+    """Where screenshots go: $CONFER_TEST_ARTIFACTS, or a temporary directory."""
+    import os
+    from pathlib import Path
+
+    configured = os.environ.get("CONFER_TEST_ARTIFACTS")
+    path = Path(configured) if configured else tmp_path_factory.mktemp("sfu-artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
