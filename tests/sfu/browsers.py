@@ -47,7 +47,8 @@ SELECTED_PAIRS = """async () => {
       if (s.type !== "transport" || !s.selectedCandidatePairId) continue;
       const pair = stats.get(s.selectedCandidatePairId);
       const local = stats.get(pair.localCandidateId), remote = stats.get(pair.remoteCandidateId);
-      pairs.push({ local: `${local.address}:${local.port}`, remote: `${remote.address}:${remote.port}` });
+      pairs.push({ local: `${local.address}:${local.port}`, remote: `${remote.address}:${remote.port}`,
+                   localType: local.candidateType, remoteType: remote.candidateType });
     }
   }
   return pairs;
