@@ -340,6 +340,9 @@ class RoomPage {
     on("control", (detail) => this.files.onControl(detail.peerId, detail.message));
     on("datachannel", (detail) => this.files.onDataChannel(detail.peerId, detail.channel));
     on("failure", (detail) => console.warn("media", detail.peerId, detail.error));
+    on("unsupported", () => this.notices.set("media",
+      gettext("Screen sharing is not available yet in meetings through the server: the others do not see it."),
+      { tone: "warning", fadeAfterMs: 10000 }));
   }
 
   /** @param {string} peerId */

@@ -358,7 +358,7 @@ export class SfuClient extends EventTarget {
 
   /** Screen sharing through the server is not built yet: the page says so. @param {MediaStream | null} stream */
   setScreen(stream) {
-    if (stream) this.emit("failure", { peerId: "", error: new Error("screen sharing is not available through the server") });
+    if (stream) this.emit("unsupported", { what: "screen" });
   }
 
   get visibleLinks() {
