@@ -14,12 +14,15 @@ from tests.servers import Deployment
 IN_NAMESPACE = in_test_namespace()
 
 
+NEEDS_JANUS = {"janus", "two_janus"}
+
+
 def pytest_collection_modifyitems(items):
     if IN_NAMESPACE:
         return
     skip = pytest.mark.skip(reason="media through Janus is tested only inside scripts/test's network namespace")
     for item in items:
-        if "tests/sfu/" in str(item.fspath).replace("\\", "/") and "test_the_janus_config" not in str(item.fspath):
+        if NEEDS_JANUS & set(getattr(item, "fixturenames", ())):
             item.add_marker(skip)
 
 
