@@ -219,7 +219,7 @@ class RoomRecorder:
         """Match the connections to a whole room state (from welcome or resync)."""
         self.seq = state["seq"]
         self.resyncing = False
-        await self.follow_route(state["room"].get("route", "mesh"))
+        await self.follow_route(state.get("room", {}).get("route", "mesh"))
         present = {peer["peer_id"]: peer for peer in state["peers"] if self.me is None or
                    peer["peer_id"] != self.me[0]}
         for peer_id in list(self.peers):
