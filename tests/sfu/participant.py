@@ -173,7 +173,7 @@ class SfuParticipant:
                 raise TimeoutError(f"{self.name}: no {what} in {timeout} s (errors: {self.errors[-3:]})")
             await asyncio.sleep(0.05)
 
-    async def wait_for_video_from(self, feed, frames=10, timeout=20):
+    async def wait_for_video_from(self, feed, frames=10, timeout=45):
         start = self.video_frames(feed)
         await self.wait_for(lambda: self.video_frames(feed) >= start + frames, timeout, f"video from {feed}")
 
