@@ -159,9 +159,9 @@ def measure_routes(sizes, seconds, warmup, janus_env, workdir):
                     page.click("form:has(input[name=login]) [type=submit]")
                     page.wait_for_url(lambda url: "/accounts/login/" not in url)
                     page.goto(f"/r/{slug}/")
-                    page.wait_for_function("!document.querySelector('#prejoin-join').disabled", timeout=30000)
+                    page.wait_for_function("!document.querySelector('#prejoin-join').disabled", timeout=90000)
                     page.get_by_role("button", name="Join now").click()
-                    page.wait_for_selector("#room[data-state=joined]", timeout=30000)
+                    page.wait_for_selector("#room[data-state=joined]", timeout=60000)
                     peers = peers_process(deployment.env, worker.ws_url, slug, size - 1, route)
                     try:
                         page.wait_for_function(PLAYING, arg=size - 1, timeout=60000)
