@@ -44,20 +44,21 @@ class ServerMedia:
         self.lost_instance = None
         self.muted = set()  # kinds a moderator muted, enforced on every session this socket makes
 
-    async def current(self):
+    async def current(self, in_reply_to=None):
         """Return this socket's session, making one on the meeting's instance if needed."""
         if self.session is not None and not self.session.lost:
             return self.session
         socket = self.socket
         route, meeting_id = await db(route_of)(socket.room.pk)
         if route != "sfu":
-            raise UserError("not-sfu", "This meeting's media goes browser to browser, not through the server.")
+            raise UserError("not-sfu", "This meeting's media goes browser to browser, not through the server.",
+                            in_reply_to)
         backend = get_backend()
         healthy = await backend.healthy_instances()
         try:
             placed = await db(actions.place_media)(socket.room, healthy, self.lost_instance)
         except actions.Refused as refusal:
-            raise UserError(refusal.code, refusal.message) from None
+            raise UserError(refusal.code, refusal.message, in_reply_to) from None
         session = backend.session(placed.result, room_name(meeting_id), socket.peer_id, socket.claims.name,
                                   lambda event, owner=socket: owner.post({"type": "media.event", "event": event}))
         session.muted = set(self.muted)
@@ -66,14 +67,14 @@ class ServerMedia:
         except MediaError as error:
             with contextlib.suppress(Exception):
                 await session.close()
-            raise UserError("sfu-failed", f"The media server refused to join: {error}") from None
+            raise UserError("sfu-failed", f"The media server refused to join: {error}", in_reply_to) from None
         self.session = session
         self.lost_instance = None
         return session
 
     async def call(self, in_reply_to, step):
         """Run `step(session)`; a media server failure is a user error naming the message."""
-        session = await self.current()
+        session = await self.current(in_reply_to)
         try:
             return await step(session)
         except MediaError as error:
@@ -92,7 +93,7 @@ class ServerMedia:
         from django.conf import settings
 
         name = message["subscription"]
-        session = await self.current()
+        session = await self.current("sfu-subscribe")
         if name not in session.subscriptions and len(session.subscriptions) >= settings.SFU_MAX_SUBSCRIPTIONS:
             raise UserError("too-many-subscriptions",
                             f"At most {settings.SFU_MAX_SUBSCRIPTIONS} subscriptions per connection.", "sfu-subscribe")
