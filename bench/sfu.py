@@ -42,15 +42,20 @@ ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream", 
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 UPLOAD = """async () => {
-  let bytes = 0, videoStreams = 0;
+  let bytes = 0, videoStreams = 0, frames = 0;
+  const widths = [], limits = [];
   for (const pc of window.__pcs.filter((pc) => pc.connectionState !== "closed")) {
     for (const s of (await pc.getStats()).values()) {
       if (s.type !== "outbound-rtp") continue;
       bytes += s.bytesSent || 0;
-      if (s.kind === "video") videoStreams += 1;
+      if (s.kind !== "video") continue;
+      videoStreams += 1;
+      frames += s.framesEncoded || 0;
+      widths.push(s.frameWidth || 0);
+      if (s.qualityLimitationReason && s.qualityLimitationReason !== "none") limits.push(s.qualityLimitationReason);
     }
   }
-  return { bytes, videoStreams, at: performance.now() };
+  return { bytes, videoStreams, frames, widthLargest: Math.max(0, ...widths), limits, at: performance.now() };
 }"""
 PLAYING = """(count) => {
   const videos = [...document.querySelectorAll('#tiles video[data-peer-id]')];
@@ -176,8 +181,12 @@ def measure_routes(sizes, seconds, warmup, janus_env, workdir):
                         stop(peers)
                         context.close()
                     upload = (second["bytes"] - first["bytes"]) * 8 / ((second["at"] - first["at"]) / 1000)
+                    seconds_measured = (second["at"] - first["at"]) / 1000
                     row = {"route": route, "people": size, "upload_mbps": round(upload / 1e6, 2),
                            "video_streams_out": second["videoStreams"],
+                           "frames_encoded_per_s": round((second["frames"] - first["frames"]) / seconds_measured),
+                           "largest_width_sent": second["widthLargest"],
+                           "quality_limited_by": sorted(set(second["limits"])),
                            "browser_cpu_cores": round((ticks_after - ticks) / TICKS / elapsed, 2)}
                     print(json.dumps(row), flush=True)
                     results.append(row)

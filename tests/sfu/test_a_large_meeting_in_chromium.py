@@ -72,6 +72,22 @@ def test_ten_people_through_the_server(sfu_deployment, sfu_worker, open_page, ar
                 assert upload < small_upload * 1.5 + 200_000, \
                     f"alice's upload grew from {small_upload / 1e6:.2f} to {upload / 1e6:.2f} Mbit/s"
                 print(f"alice uploads {small_upload / 1e6:.2f} Mbit/s with 2 people, {upload / 1e6:.2f} with 10")
+        # Bob's video fills a small tile at Alice's (about 155 px high): she receives his smallest layer.
+        bob_id = next(peer for peer in alice.evaluate(REMOTE_FRAMES) if peer not in publishers.peer_ids)
+        small_layer_received(alice, bob, bob_id)
         alice.screenshot(path=artifacts_dir / "sfu-room-10-people.png")
     finally:
         publishers.stop()
+
+
+def small_layer_received(viewer, sender, sender_id, timeout=20):
+    """Wait until the viewer's tile of the sender shows the width of the sender's smallest encoding (rid l)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        layers = {e["rid"]: e["width"] for e in sender.evaluate(OUTBOUND_VIDEO)["senders"][0]}
+        shown = viewer.evaluate("(id) => document.querySelector(`video[data-peer-id='${id}']`).videoWidth", sender_id)
+        if layers.get("l") and shown == layers["l"] and layers["l"] < layers.get("h", 0):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the tile shows {shown} px wide; the sender's layers are {layers}")
+        viewer.wait_for_timeout(250)
