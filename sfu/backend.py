@@ -31,7 +31,8 @@ class InstanceLost(MediaError):
 
 @dataclass(frozen=True)
 class SubscribedStream:
-    """One stream a subscription asks for: a publisher's (`feed`, the publisher's peer id) stream `mid`."""
+    """What a subscription asks for of one publisher (`feed`, its peer id): its stream `mid`, or every stream of a
+    kind ("audio" or "video"), whatever the publisher publishes now or later."""
 
     feed: str
     mid: str
@@ -52,8 +53,8 @@ class MediaSession:
         raise NotImplementedError
 
     async def subscribe(self, name, streams):
-        """Make subscription `name` carry exactly `streams` (SubscribedStream); return its new offer event or None
-        when nothing changed."""
+        """Make subscription `name` carry exactly `streams` (SubscribedStream), and keep it so as publishers come
+        and go (reporting each new offer as an event); return its new offer event or None when nothing changed."""
         raise NotImplementedError
 
     async def answer(self, name, answer_sdp):

@@ -269,9 +269,11 @@ class Subscription:
         self.name = name
         self.handle = None
         self.streams = []  # [{"mid", "feed", "feed_mid", "type"}] as Janus last described them
-        self.wanted = set()  # (feed, mid) pairs the browser asked for
+        self.selectors = set()  # (feed, mid or "audio"/"video") the browser asked for; expanded as feeds change
+        self.wanted = set()  # (feed, mid) pairs: the selectors, expanded over the feeds there are now
         self.awaiting_answer = False
         self.dirty = False  # asked for something else while an answer was awaited
+        self.lock = asyncio.Lock()
 
 
 class JanusSession(MediaSession):
@@ -321,6 +323,10 @@ class JanusSession(MediaSession):
             self.on_event({"type": "talking", "peer_id": data["id"], "talking": event == "talking"})
         if changed:
             self.report_feeds()
+            # Subscriptions follow the feeds themselves: a newcomer's stream is added without a round trip.
+            for subscription in self.subscriptions.values():
+                if self.expand(subscription) != subscription.wanted:
+                    asyncio.ensure_future(self.refresh(subscription))
 
     def note_feed(self, publisher):
         feed = publisher.get("id")
@@ -423,16 +429,43 @@ class JanusSession(MediaSession):
             self.published = []
             await self.connection.message(self.publisher, {"request": "unpublish"}, wants_event=True)
 
+    def expand(self, subscription):
+        """Return the (feed, mid) pairs a subscription's selectors name among the feeds there are now."""
+        pairs = set()
+        for feed, selector in subscription.selectors:
+            for stream in self.feeds.get(feed, ()):
+                if selector in (stream["mid"], stream["type"]):
+                    pairs.add((feed, stream["mid"]))
+        return pairs
+
     async def subscribe(self, name, streams):
         subscription = self.subscriptions.get(name)
         if subscription is None:
             subscription = self.subscriptions[name] = Subscription(name)
-        available = {(feed, stream["mid"]) for feed, feed_streams in self.feeds.items() for stream in feed_streams}
-        subscription.wanted = {(s.feed, s.mid) for s in streams} & available
-        if subscription.awaiting_answer:
-            subscription.dirty = True
-            return None
-        return await self.apply(subscription)
+        subscription.selectors = {(s.feed, s.mid) for s in streams}
+        async with subscription.lock:
+            subscription.wanted = self.expand(subscription)
+            if subscription.awaiting_answer:
+                subscription.dirty = True
+                return None
+            return await self.apply(subscription)
+
+    async def refresh(self, subscription):
+        """The feeds changed: bring the subscription in line, and send the browser the offer that makes."""
+        try:
+            async with subscription.lock:
+                if self.closed or self.lost:
+                    return
+                subscription.wanted = self.expand(subscription)
+                if subscription.awaiting_answer:
+                    subscription.dirty = True
+                    return
+                offer = await self.apply(subscription)
+        except MediaError as error:
+            log.warning("could not update subscription %s of %s: %s", subscription.name, self.peer_id, error)
+            return
+        if offer is not None:
+            self.on_event(offer)
 
     async def apply(self, subscription):
         """Bring a subscription's handle in line with what is wanted; return an offer event or None."""
@@ -472,11 +505,13 @@ class JanusSession(MediaSession):
         subscription = self.subscriptions.get(name)
         if subscription is None or subscription.handle is None:
             raise MediaError(f"There is no subscription {name[:32]!r}.")
-        subscription.awaiting_answer = False
-        await self.connection.message(subscription.handle, {"request": "start"},
-                                      jsep={"type": "answer", "sdp": answer_sdp}, wants_event=True)
-        if subscription.dirty:
-            return await self.apply(subscription)
+        async with subscription.lock:
+            subscription.awaiting_answer = False
+            await self.connection.message(subscription.handle, {"request": "start"},
+                                          jsep={"type": "answer", "sdp": answer_sdp}, wants_event=True)
+            if subscription.dirty or self.expand(subscription) != subscription.wanted:
+                subscription.wanted = self.expand(subscription)
+                return await self.apply(subscription)
         return None
 
     async def configure(self, name, mid, substream):

@@ -80,6 +80,13 @@ class ServerMedia:
         except MediaError as error:
             raise UserError("sfu-failed", f"The media server could not do that: {error}", in_reply_to) from None
 
+    async def prepare(self):
+        """Join the media server's room ahead of the client's first request (it comes a round trip later)."""
+        try:
+            await self.current()
+        except UserError as error:
+            log.info("could not prepare media for %s: %s", self.socket.peer_id, error.message)
+
     # From the client (the consumer's handlers).
 
     async def publish(self, message):
@@ -97,7 +104,7 @@ class ServerMedia:
         if name not in session.subscriptions and len(session.subscriptions) >= settings.SFU_MAX_SUBSCRIPTIONS:
             raise UserError("too-many-subscriptions",
                             f"At most {settings.SFU_MAX_SUBSCRIPTIONS} subscriptions per connection.", "sfu-subscribe")
-        streams = [SubscribedStream(s["feed"], s["mid"]) for s in message["streams"]]
+        streams = [SubscribedStream(s["feed"], s["mid"] or s["kind"]) for s in message["streams"]]
         offer = await self.call("sfu-subscribe", lambda s: s.subscribe(name, streams))
         if offer is not None:
             await self.send_offer(offer)
@@ -123,7 +130,9 @@ class ServerMedia:
 
     async def on_event(self, event):
         kind = event["type"]
-        if kind == "feeds":
+        if kind == "prepare":
+            await self.prepare()
+        elif kind == "feeds":
             await self.socket.send_payload({"type": "sfu-feeds", "feeds": event["feeds"]})
         elif kind == "talking":
             await self.socket.send_payload({"type": "sfu-talking", "peer_id": event["peer_id"],

@@ -151,7 +151,16 @@ def _list_of(check, max_items):
 # ("main" for the page); a stream it asks for is a publisher's peer id and that publisher's stream mid.
 _subscription = _string(32)
 _mid = _string(8)
-_subscribed_stream = _object({"feed": (_peer_id, True), "mid": (_mid, True)})
+_subscribed_fields = _object({"feed": (_peer_id, True), "mid": (_nullable(_mid), False),
+                              "kind": (_nullable(_one_of("audio", "video")), False)})
+
+
+def _subscribed_stream(value):
+    """A publisher's stream by its mid, or all of a publisher's streams of a kind: exactly one of the two."""
+    stream = _subscribed_fields(value)
+    if (stream["mid"] is None) == (stream["kind"] is None):
+        raise ValueError("needs either 'mid' or 'kind'")
+    return stream
 
 _resume = _nullable(_object({"peer_id": (_peer_id, True), "secret": (_string(64), True)}))
 _media_kind = _one_of("audio", "video", "screen")

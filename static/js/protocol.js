@@ -427,8 +427,9 @@ export class SignallingClient extends EventTarget {
   }
 
   /**
-   * Make a subscription carry exactly these streams (a publisher's peer id and its stream's mid).
-   * @param {string} subscription @param {{feed: string, mid: string}[]} streams
+   * Make a subscription carry exactly these streams: a publisher's (its peer id) stream by mid, or all its streams
+   * of a kind, now and as it publishes.
+   * @param {string} subscription @param {({feed: string, mid: string} | {feed: string, kind: "audio" | "video"})[]} streams
    */
   sfuSubscribe(subscription, streams) {
     return this.send({ type: "sfu-subscribe", subscription, streams });

@@ -32,20 +32,18 @@ export function layerForTile(size, ratio = 1) {
 }
 
 /**
- * Return the streams to subscribe to: every feed's audio, and the video of the visible ones.
- * @param {Map<string, {mid: string, type: string}[]>} feeds  by peer id
+ * Return what to subscribe to: everyone's audio, and the video of those on screen. The server keeps the
+ * subscription so as people start and stop publishing, so this changes only with the roster and the screen.
+ * @param {Iterable<string>} peerIds  everyone in the room but us
  * @param {Set<string> | null} visible  peer ids on screen; null: all
  */
-export function wantedStreams(feeds, visible) {
+export function wantedStreams(peerIds, visible) {
   const streams = [];
-  for (const [feed, feedStreams] of feeds) {
-    for (const stream of feedStreams) {
-      if (stream.type === "audio" || (stream.type === "video" && (!visible || visible.has(feed)))) {
-        streams.push({ feed, mid: stream.mid });
-      }
-    }
+  for (const feed of [...peerIds].sort()) {
+    streams.push({ feed, kind: "audio" });
+    if (!visible || visible.has(feed)) streams.push({ feed, kind: "video" });
   }
-  return streams.sort((a, b) => (a.feed + a.mid < b.feed + b.mid ? -1 : 1));
+  return streams;
 }
 
 /**
@@ -86,6 +84,7 @@ export class SfuClient extends EventTarget {
     /** @type {Map<string, number>} the layer asked for, by subscription mid */
     this.layers = new Map();
     this.lastWanted = "";
+    this.connected = false; // no subscription is asked for before connect()
     this.closed = false;
     this.listeners = {
       "peer-joined": (/** @type {CustomEvent} */ e) => this.addPeer(e.detail.peer),
@@ -131,10 +130,11 @@ export class SfuClient extends EventTarget {
 
   connect() {
     const tracks = this.localStream ? this.localStream.getTracks() : [];
-    if (this.signalling.can("publish") && tracks.length) this.publish();
-    // Asking with nothing yet makes the server send who publishes (sfu-feeds); the real subscription follows.
+    // Subscribe first: the server joins the media server's room for it and answers with an offer at once.
     this.lastWanted = "";
-    this.signalling.sfuSubscribe(SUBSCRIPTION, []);
+    this.connected = true;
+    this.updateSubscription(true);
+    if (this.signalling.can("publish") && tracks.length) this.publish();
   }
 
   /** The media server was replaced (or our seat resumed): drop both connections and do it all again. */
@@ -183,18 +183,17 @@ export class SfuClient extends EventTarget {
     }
   }
 
-  /** @param {{peer_id: string, streams: {mid: string, type: string}[]}[]} feeds */
+  /** Who publishes what (for the page to know; the server follows it for our subscription itself). @param {{peer_id: string, streams: {mid: string, type: string}[]}[]} feeds */
   onFeeds(feeds) {
     this.feeds = new Map(feeds.map((feed) => [feed.peer_id, feed.streams]));
-    this.updateSubscription();
   }
 
-  /** Ask for the streams we want now, if that changed. */
-  updateSubscription() {
-    if (this.closed) return;
-    const streams = wantedStreams(this.feeds, this.visible);
+  /** Ask for the streams we want now, if that changed (or always, with `force`). */
+  updateSubscription(force = false) {
+    if (this.closed || !this.connected) return;
+    const streams = wantedStreams(this.peers.keys(), this.visible);
     const key = JSON.stringify(streams);
-    if (key === this.lastWanted) return;
+    if (key === this.lastWanted && !force) return;
     this.lastWanted = key;
     this.signalling.sfuSubscribe(SUBSCRIPTION, streams);
   }
@@ -331,6 +330,7 @@ export class SfuClient extends EventTarget {
     this.peers.set(peer.peer_id, peer);
     this.emit("peer-added", { peerId: peer.peer_id, peer, polite: true, hidden: false });
     if (this.streams.has(peer.peer_id)) this.emitMedia(peer.peer_id);
+    this.updateSubscription();
   }
 
   /** @param {Peer} peer */
@@ -346,6 +346,7 @@ export class SfuClient extends EventTarget {
     this.peers.delete(peerId);
     this.streams.delete(peerId);
     this.emit("peer-removed", { peerId, peer, reason });
+    this.updateSubscription();
   }
 
   // What the controls ask of a media route (PeerMesh has the same).

@@ -44,24 +44,30 @@ const cases = {
     assert.equal(layerForTile(undefined), 0);
   },
   "everyone's audio, and the video of the visible only": () => {
-    const streams = wantedStreams(new Map(FEEDS.map((f) => [f.peer_id, f.streams])), new Set(["p_b"]));
+    const streams = wantedStreams(["p_c", "p_a", "p_b"], new Set(["p_b"]));
     assert.deepEqual(streams, [
-      { feed: "p_a", mid: "0" }, { feed: "p_b", mid: "0" }, { feed: "p_b", mid: "1" }, { feed: "p_c", mid: "0" },
+      { feed: "p_a", kind: "audio" }, { feed: "p_b", kind: "audio" }, { feed: "p_b", kind: "video" },
+      { feed: "p_c", kind: "audio" },
     ]);
+    assert.equal(wantedStreams(["p_a"], null).length, 2, "before the page says, everyone's video");
   },
   "the client subscribes to the visible videos and follows the page as it scrolls": () => {
     const signalling = new FakeSignalling();
     const client = new SfuClient({ signalling, localStream: null });
     client.start();
-    assert.deepEqual(subscriptions(signalling).at(-1).streams, [], "it first asks with nothing: the feeds come");
+    const videos = (m) => m.streams.filter((s) => s.kind === "video").map((s) => s.feed);
+    const audios = (m) => m.streams.filter((s) => s.kind === "audio").map((s) => s.feed);
+    assert.equal(subscriptions(signalling).length, 1, "one subscription at the start, with the roster in it");
+    assert.deepEqual(audios(subscriptions(signalling)[0]), ["p_a", "p_b"]);
     client.setLayout(new Set(["p_a"]), new Map([["p_a", { width: 640, height: 360 }]]));
-    signalling.feeds(FEEDS);
-    const videos = (m) => m.streams.filter((s) => s.mid === "1").map((s) => s.feed);
     assert.deepEqual(videos(subscriptions(signalling).at(-1)), ["p_a"]);
-    assert.equal(subscriptions(signalling).at(-1).streams.filter((s) => s.mid === "0").length, 3, "all the audio");
+    assert.deepEqual(audios(subscriptions(signalling).at(-1)), ["p_a", "p_b"], "all the audio");
     const count = subscriptions(signalling).length;
     client.setLayout(new Set(["p_a"]));
-    assert.equal(subscriptions(signalling).length, count, "nothing changed: nothing sent");
+    signalling.feeds(FEEDS);
+    assert.equal(subscriptions(signalling).length, count, "nothing changed for the page: nothing sent");
+    signalling.dispatchEvent(new CustomEvent("peer-joined", { detail: { peer: { peer_id: "p_c", name: "C" } } }));
+    assert.deepEqual(audios(subscriptions(signalling).at(-1)), ["p_a", "p_b", "p_c"], "a newcomer is heard at once");
     client.setLayout(new Set(["p_b", "p_c"]));
     assert.deepEqual(videos(subscriptions(signalling).at(-1)), ["p_b", "p_c"]);
     client.close();

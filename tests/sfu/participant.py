@@ -112,9 +112,7 @@ class SfuParticipant:
         elif kind == "sfu-feeds":
             self.feeds = {feed["peer_id"]: feed["streams"] for feed in message["feeds"]}
             if self.subscribing:
-                streams = [{"feed": peer_id, "mid": s["mid"]} for peer_id, streams in self.feeds.items()
-                           for s in streams]
-                await self.send({"type": "sfu-subscribe", "subscription": "main", "streams": streams})
+                await self.resubscribe()
         elif kind == "sfu-offer":
             await self.answer(message)
         elif kind == "sfu-reset":
@@ -122,6 +120,11 @@ class SfuParticipant:
             await self.reset()
         elif kind == "error":
             self.errors.append(message)
+
+    async def resubscribe(self):
+        """Subscribe to every stream of everyone who publishes now (by mid, as the recorder does)."""
+        streams = [{"feed": peer_id, "mid": s["mid"]} for peer_id, streams in self.feeds.items() for s in streams]
+        await self.send({"type": "sfu-subscribe", "subscription": "main", "streams": streams})
 
     async def answer(self, message):
         for stream in message["streams"]:

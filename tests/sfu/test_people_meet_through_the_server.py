@@ -42,7 +42,8 @@ async def test_a_viewer_can_subscribe_but_its_publish_is_refused(sfu_deployment,
                                what="refusal of a viewer's publish")
         assert not student.published.is_set()
         student.subscribing = True
-        await student.send({"type": "sfu-subscribe", "subscription": "main", "streams": []})
+        await student.wait_for(lambda: teacher.peer_id in student.feeds, what="the teacher's feed")
+        await student.resubscribe()
         await student.wait_for_video_from(teacher.peer_id)
     finally:
         await teacher.leave()

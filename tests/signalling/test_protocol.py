@@ -47,6 +47,8 @@ VALID = [
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}, {"feed": "p_1", "mid": "1"}]},
      True),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": []}, True),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "kind": "audio"},
+                                                                   {"feed": "p_2", "kind": "video"}]}, True),
     ({"type": "sfu-answer", "subscription": "main", "description": {"type": "answer", "sdp": "v=0\r\n"}}, True),
     ({"type": "sfu-candidate", "target": "publish", "candidate": CANDIDATE}, True),
     ({"type": "sfu-candidate", "target": "main", "candidate": None}, True),
@@ -72,6 +74,8 @@ def given(value):
     """A cleaned field without the optional parts the client left out (the parser fills them with None)."""
     if isinstance(value, dict):
         return {key: given(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [given(item) for item in value]
     return value
 
 
@@ -139,6 +143,9 @@ USER_ERRORS = [
     ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mid": 0}}, "bad-message"),
     ({"type": "sfu-publish", "description": {"type": "answer", "sdp": "v=0"}}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1"}]}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0", "kind": "audio"}]},
+     "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "kind": "screen"}]}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": {"feed": "p_1", "mid": "0"}}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}] * 301}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "x" * 33, "streams": []}, "bad-message"),
