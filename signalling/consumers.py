@@ -165,6 +165,8 @@ class RoomConsumer(SignallingSocket):
                 **ice_configuration(self.claims, self.room),
             }
         )
+        if welcome["state"]["room"].get("route") == "sfu":
+            self.post({"type": "media.event", "event": {"type": "prepare"}})  # join Janus while the page starts
 
     async def on_relay(self, message):
         if message.type in ("offer", "answer") and not self.can("publish"):
