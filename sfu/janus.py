@@ -478,7 +478,7 @@ class JanusSession(MediaSession):
             subscription.handle = await self.connection.attach(
                 lambda message, s=subscription: self.deliver(self.listen_subscriber, s, message))
             body = {"request": "join", "ptype": "subscriber", "room": self.room, "use_msid": False,
-                    "streams": [{"feed": feed, "mid": mid} for feed, mid in sorted(wanted)]}
+                    "streams": [self.stream_request(feed, mid) for feed, mid in sorted(wanted)]}
             data, jsep = await self.connection.message(subscription.handle, body, wants_event=True)
         else:
             add = sorted(wanted - have)
@@ -488,13 +488,22 @@ class JanusSession(MediaSession):
             # Janus refuses an empty list in either place.
             body = {"request": "update"}
             if add:
-                body["subscribe"] = [{"feed": f, "mid": m} for f, m in add]
+                body["subscribe"] = [self.stream_request(f, m) for f, m in add]
             if remove:
                 body["unsubscribe"] = [{"feed": f, "mid": m} for f, m in remove]
             data, jsep = await self.connection.message(subscription.handle, body, wants_event=True)
         if jsep is None:
             return None
         return self.take_offer(subscription, data, jsep)
+
+    def stream_request(self, feed, mid):
+        """A stream to subscribe to; video starts on the smallest simulcast layer: its first keyframe is a few KB,
+        not the tens a full-size one takes to pace out, so the picture comes sooner. The page asks for the layer
+        its tile needs next (configure)."""
+        request = {"feed": feed, "mid": mid}
+        if any(s["mid"] == mid and s["type"] == "video" for s in self.feeds.get(feed, ())):
+            request["substream"] = 0
+        return request
 
     def deliver(self, listener, subscription, message):
         event = listener(subscription, message)

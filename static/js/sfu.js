@@ -10,6 +10,9 @@
  * @typedef {import("./protocol.js").Peer} Peer
  */
 
+import { withStartBitrate } from "./sdp.js";
+import { START_BITRATE_KBPS } from "./peerlink.js";
+
 /** The simulcast encodings of our video, highest first (the media server numbers them 2, 1, 0). */
 export const SIMULCAST_ENCODINGS = Object.freeze([
   { rid: "h", maxBitrate: 1_200_000 },
@@ -177,7 +180,8 @@ export class SfuClient extends EventTarget {
   async onAnswer({ description }) {
     if (!this.publisher || this.publisher.signalingState !== "have-local-offer") return;
     try {
-      await this.publisher.setRemoteDescription(description);
+      // As in the mesh (peerlink.js): Chromium takes its start bitrate from the remote description.
+      await this.publisher.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
     } catch (error) {
       this.emit("failure", { peerId: "", error });
     }
@@ -200,7 +204,10 @@ export class SfuClient extends EventTarget {
 
   async onOffer({ subscription, description, streams }) {
     if (subscription !== SUBSCRIPTION) return;
-    this.mids = new Map(streams.map((s) => [s.mid, { feed: s.feed, type: s.type }]));
+    const mids = new Map(streams.map((s) => [s.mid, { feed: s.feed, type: s.type }]));
+    // A mid that now carries another feed starts over at the smallest layer on the server.
+    for (const [mid, entry] of mids) if (this.mids.get(mid)?.feed !== entry.feed) this.layers.delete(mid);
+    this.mids = mids;
     if (!this.subscriber) {
       const pc = this.newConnection();
       this.subscriber = pc;
@@ -222,6 +229,7 @@ export class SfuClient extends EventTarget {
       this.emit("failure", { peerId: "", error });
       return;
     }
+    for (const mid of this.mids.keys()) if (!this.layers.has(mid)) this.layers.set(mid, 0); // the server starts there
     this.sortTracks();
     this.applyLayers();
   }

@@ -63,7 +63,15 @@ class SfuParticipant:
         self.welcome = json.loads(await self.socket.recv())
         assert self.welcome["type"] == "welcome", self.welcome
         self.reader = asyncio.ensure_future(self.read())
+        self.pinger = asyncio.ensure_future(self.ping())
         return self
+
+    async def ping(self):
+        """Ping every 10 s, as the room page does: a silent socket is closed (SIGNALLING_CLIENT_TIMEOUT)."""
+        with contextlib.suppress(Exception):
+            while True:
+                await asyncio.sleep(10)
+                await self.send({"type": "ping"})
 
     @property
     def route(self):
@@ -188,6 +196,7 @@ class SfuParticipant:
     async def hang_up(self):
         if self.reader is not None:
             self.reader.cancel()
+            self.pinger.cancel()
         with contextlib.suppress(Exception):
             await self.socket.close()
         for pc in (self.publisher_pc, self.subscriber_pc):
