@@ -321,8 +321,9 @@ def main():
         try:
             report = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                       "machine": machine(), "load": os.getloadavg(), "seconds": args.seconds}
-            if args.skip_routes and Path(args.out).exists():
-                kept = json.loads(Path(args.out).read_text())
+            if args.skip_routes:
+                # Keep the route figures of the file this run replaces, saying when they were measured.
+                kept = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
                 report["routes"] = kept.get("routes", [])
                 report["routes_measured"] = {key: kept.get(key) for key in ("when", "load", "load_after")}
             else:
