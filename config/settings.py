@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "webhooks",
     "observability",
     "retention",
+    "sfu",
 ]
 
 MIDDLEWARE = [
@@ -262,7 +263,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "media-src": ["'self'", "blob:"],
-        "connect-src": ["'self'"],  # the signalling socket and the API, same origin ('self' covers ws:/wss:)
+        # The signalling socket and the API, same origin ('self' covers ws:/wss:); blob: lets the page read back a
+        # file it received (its own object URL, which no other origin can make).
+        "connect-src": ["'self'", "blob:"],
         "worker-src": ["'self'", "blob:"],
         "font-src": ["'self'", "data:"],
         "object-src": ["'none'"],
@@ -430,3 +433,29 @@ MEETING_RETENTION_DAYS = env_int("MEETING_RETENTION_DAYS", 0, minimum=0)
 RECORDING_RETENTION_DAYS = env_int("RECORDING_RETENTION_DAYS", 0, minimum=0)
 WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30, minimum=0)
 # --- end of Retention ---
+# --- Media through the server: Janus instances Confer's signalling workers drive (docs/sfu.md, docs/configuration.md) ---
+# The Janus WebSocket API of each instance, on loopback or a private network, never a public address. Empty: every
+# meeting stays browser to browser (mesh), and rooms set to "through the server" fall back to it.
+JANUS_URLS = env_list("JANUS_URLS", [])
+for _url in JANUS_URLS:
+    if not _url.startswith(("ws://", "wss://")):
+        raise ImproperlyConfigured(f"JANUS_URLS: {_url!r} is not a ws:// or wss:// URL")
+# Janus's token_auth_secret: Confer signs a short-lived token for every request it makes; nobody else has it.
+JANUS_TOKEN_SECRET = env_str("JANUS_TOKEN_SECRET", "")
+# The VideoRoom plugin's admin_key: only Confer may create rooms.
+JANUS_ADMIN_KEY = env_str("JANUS_ADMIN_KEY", "")
+if JANUS_URLS and (len(JANUS_TOKEN_SECRET) < 16 or len(JANUS_ADMIN_KEY) < 16):
+    raise ImproperlyConfigured(
+        "JANUS_URLS is set: set JANUS_TOKEN_SECRET and JANUS_ADMIN_KEY too (at least 16 characters each), the same "
+        "values as Janus's token_auth_secret and the VideoRoom admin_key (python manage.py janus_config writes both)."
+    )
+# "automatic" rooms go through the server once they have more than this many people (docs/performance.md, "Mesh
+# against the server route", says why 4).
+SFU_AUTO_THRESHOLD = env_int("SFU_AUTO_THRESHOLD", 4, minimum=2, maximum=100)
+# A new room's media route: "mesh", "sfu" or "auto".
+ROOM_DEFAULT_MEDIA_ROUTE = env_choice("ROOM_DEFAULT_MEDIA_ROUTE", "auto", ["mesh", "sfu", "auto"])
+# How many simultaneous subscriptions (Janus handles) one socket may hold: the page uses one, the recorder one per person.
+SFU_MAX_SUBSCRIPTIONS = env_int("SFU_MAX_SUBSCRIPTIONS", 60, minimum=1, maximum=500)
+# Per-publisher video bitrate cap Janus tells browsers (REMB), bits a second.
+SFU_PUBLISHER_BITRATE = env_int("SFU_PUBLISHER_BITRATE", 1_500_000, minimum=64_000)
+# --- end of Media through the server ---

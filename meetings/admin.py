@@ -57,7 +57,7 @@ class RoomAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     readonly_fields = ["slug", "created"]
-    fields = ["name", "slug", "owner", "created", "access", "max_participants", "is_locked"]
+    fields = ["name", "slug", "owner", "created", "access", "max_participants", "is_locked", "media_route"]
     date_hierarchy = "created"
     inlines = [RoomMemberInline, ParticipantInline]
     actions = ["lock_rooms", "unlock_rooms", "end_meetings"]

@@ -42,7 +42,8 @@ class RoomSettingsForm(RoomForm):
     clear_password = forms.BooleanField(label=_("Remove the room password"), required=False)
 
     class Meta(RoomForm.Meta):
-        fields = ["name", "access", "max_participants", "requires_approval", "ice_transport_policy"]
+        fields = ["name", "access", "max_participants", "requires_approval", "ice_transport_policy", "media_route"]
+        widgets = {**RoomForm.Meta.widgets, "media_route": forms.RadioSelect}
         labels = {
             "requires_approval": _("Lobby: newcomers wait until a host or moderator lets them in"),
             "ice_transport_policy": _("Network route"),
@@ -60,6 +61,13 @@ class RoomSettingsForm(RoomForm):
             )
         else:
             del self.fields["clear_password"]
+        # Forms that predate the choice (and scripts posting them) keep the room's route.
+        self.fields["media_route"].required = False
+        if not settings.JANUS_URLS:
+            self.fields["media_route"].help_text = _(
+                "This server has no media server (JANUS_URLS is not set): every meeting goes browser to browser, "
+                "whatever you choose here."
+            )
 
     def clean_ice_transport_policy(self):
         policy = self.cleaned_data["ice_transport_policy"]
@@ -68,6 +76,9 @@ class RoomSettingsForm(RoomForm):
                 _("This server has no TURN relay (TURN_URLS is not set), so with “Relay only” no call could connect.")
             )
         return policy
+
+    def clean_media_route(self):
+        return self.cleaned_data.get("media_route") or self.instance.media_route
 
     def clean(self):
         cleaned = super().clean()

@@ -22,6 +22,10 @@ def default_max_participants():
     return settings.ROOM_DEFAULT_MAX_PARTICIPANTS
 
 
+def default_media_route():
+    return settings.ROOM_DEFAULT_MEDIA_ROUTE
+
+
 class Room(models.Model):
     class Access(models.TextChoices):
         LINK = "link", _("Anyone signed in with the link")
@@ -36,7 +40,7 @@ class Room(models.Model):
         _("max participants"),
         default=default_max_participants,
         validators=[MinValueValidator(2), MaxValueValidator(50)],
-        help_text=_("Every participant sends to every other (a mesh), so keep rooms small."),
+        help_text=_("Past a few people, choose “Through the server” or “Automatic” for the media route."),
     )
     is_locked = models.BooleanField(_("locked"), default=False, help_text=_("Nobody new can join a locked room."))
     requires_approval = models.BooleanField(
@@ -49,6 +53,22 @@ class Room(models.Model):
         blank=True,
         choices=[("", _("Deployment default")), ("all", _("Any route")), ("relay", _("Relay (TURN) only"))],
         help_text=_("'Relay only' hides participants' addresses from each other and works where only TURN gets through."),
+    )
+    class MediaRoute(models.TextChoices):
+        MESH = "mesh", _("Browser to browser")
+        SFU = "sfu", _("Through the server")
+        AUTO = "auto", _("Automatic")
+
+    media_route = models.CharField(
+        _("media route"),
+        max_length=8,
+        choices=MediaRoute.choices,
+        default=default_media_route,
+        help_text=_(
+            "Browser to browser: every participant sends to every other, fine for a few people. Through the server: "
+            "each sends once and the server forwards, for large meetings. Automatic: browser to browser until the "
+            "meeting grows past a few people, then through the server."
+        ),
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="RoomMember", related_name="member_rooms", blank=True

@@ -17,7 +17,7 @@ class RoomSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Room
-        fields = ["slug", "name", "access", "max_participants", "is_locked", "owner", "created", "url"]
+        fields = ["slug", "name", "access", "max_participants", "is_locked", "media_route", "owner", "created", "url"]
         read_only_fields = ["slug", "owner", "created", "url"]
 
     def get_url(self, room) -> str:

@@ -124,7 +124,7 @@ def save_room_settings(room, data, by):
     publish(actions.update_room(
         room, actions.Actor.user(by), password=password, name=data["name"], access=data["access"],
         max_participants=data["max_participants"], requires_approval=data["requires_approval"],
-        ice_transport_policy=data["ice_transport_policy"],
+        ice_transport_policy=data["ice_transport_policy"], media_route=data["media_route"],
     ))
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from meetings import access, signals
 from meetings.models import Room
+from sfu.route import decide_route
 from signalling import store
 from signalling.contract import HIDDEN_ROLES, ROLES_PAST_GATES
 from signalling.events import Outbox, event, joined_events, live_meeting, lobby_event, notice, take_out
@@ -117,6 +118,9 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
             signals.lobby_knocked.send(Participant, meeting=meeting, participant=participant)
             outbox.events.append(lobby_event(meeting, participants))
             return Admission(room, meeting, participant, secret, False, outbox)
+        # The route first: those already in a meeting that moves to the server hear it before they hear of the
+        # newcomer, so nobody starts a browser-to-browser connection it would drop at once.
+        outbox.events.extend(decide_route(room, meeting, participants))
         outbox.events.extend(joined_events(meeting, participant))
         welcome = welcome_for(meeting, participant, participants)
         return Admission(room, meeting, participant, secret, False, outbox, welcome)

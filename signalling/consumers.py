@@ -17,6 +17,7 @@ from observability import context, metrics
 from signalling import admission, chat, db, housekeeping, limits, protocol, seats
 from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, ROLE_PERMISSIONS
 from signalling.ice import ice_configuration
+from signalling.media import ServerMedia
 from signalling.protocol import ProtocolError, UserError
 from signalling.publish import apublish, room_group
 from signalling.socket import SignallingSocket
@@ -78,6 +79,7 @@ class RoomConsumer(SignallingSocket):
         self.seq = 0
         self.early = {}  # seq -> a room event that came before the ones it follows
         self.gap_timer = None
+        self.media = ServerMedia(self)  # media through the server, once the client asks for it
         await super().connect()
 
     def joined(self):
@@ -203,6 +205,8 @@ class RoomConsumer(SignallingSocket):
                 **ice_configuration(self.claims, self.room),
             }
         )
+        if welcome["state"]["room"].get("route") == "sfu":
+            self.post({"type": "media.event", "event": {"type": "prepare"}})  # join Janus while the page starts
 
     async def on_relay(self, message):
         if message.type in ("offer", "answer") and not self.can("publish"):
@@ -247,6 +251,9 @@ class RoomConsumer(SignallingSocket):
         if not self.can("publish") and any(changes.get(kind) for kind in ("audio", "video", "screen")):
             raise UserError("not-allowed", "Your role may not send audio or video.", "state")
         await apublish(await db.run(seats.update_presence, self.peer_id, changes))
+        for kind in ("audio", "video", "screen"):
+            if changes.get(kind):  # turned on by the participant: a moderator's mute in Janus ends
+                await self.media.moderated(kind, False)
 
     async def on_chat(self, message):
         text = message["text"].strip()
@@ -276,6 +283,12 @@ class RoomConsumer(SignallingSocket):
         "resync": on_resync,
         "state": on_state,
         "chat": on_chat,
+        "sfu-publish": lambda self, message: self.media.publish(message),
+        "sfu-unpublish": lambda self, message: self.media.unpublish(message),
+        "sfu-subscribe": lambda self, message: self.media.subscribe(message),
+        "sfu-answer": lambda self, message: self.media.answer(message),
+        "sfu-candidate": lambda self, message: self.media.candidate(message),
+        "sfu-quality": lambda self, message: self.media.quality(message),
     }
 
     # From this worker's other tasks (signalling.socket's door).
@@ -283,6 +296,10 @@ class RoomConsumer(SignallingSocket):
     async def chat_reply(self, message):
         if self.seat is not None and not self.closing:
             await self.send_payload(message["payload"])
+
+    async def media_event(self, message):
+        if self.seat is not None and not self.closing:
+            await self.media.on_event(message["event"])
 
     # From the channel layer.
 
@@ -356,6 +373,8 @@ class RoomConsumer(SignallingSocket):
                 return
             self.seat = None  # the roster no longer holds it
             housekeeping.forget(self)
+            # Cut the media at the server before the socket closes: a client that lingers sends to nobody.
+            await self.media.close(kick=action == "removed")
             code, text = CLOSING_NOTICES[action]
             await self.refuse(ProtocolError(code, text))
         elif action == "admitted" and self.seat == "lobby":
@@ -366,12 +385,16 @@ class RoomConsumer(SignallingSocket):
         elif action == "chat":
             await self.send_payload({"type": "chat", "message": notice["message"]})
         elif action in ("mute", "unmute-request"):
+            if action == "mute":
+                await self.media.moderated(notice["kind"], True)
             await self.send_payload({"type": action, "kind": notice["kind"], "by": notice["by"]})
 
     # Leaving.
 
     async def release_seat(self, keep_seat):
         """Give the seat up: keep it for a resume after a dropped socket, or free it on leave."""
+        if hasattr(self, "media"):
+            await self.media.close()
         if getattr(self, "seat", None) is None:
             return
         self.seat = None

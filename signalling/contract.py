@@ -130,6 +130,9 @@ MESSAGE_PERMISSIONS = {
     **dict.fromkeys(("remove", "mute", "ask-unmute", "lock", "unlock", "end-meeting", "set-role", "admit", "deny",
                      "start-recording", "stop-recording"), "moderate"),
     "chat": "chat",
+    # Media through the server: a viewer may subscribe, never publish.
+    "sfu-publish": "publish",
+    **dict.fromkeys(("sfu-subscribe", "sfu-answer", "sfu-quality"), "subscribe"),
 }
 # What someone waiting in the lobby may send.
 LOBBY_MESSAGES = ("leave", "ping")

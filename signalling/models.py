@@ -16,6 +16,12 @@ class Meeting(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     emptied_at = models.DateTimeField(null=True, blank=True, help_text="When its last participant left.")
     recording = models.BooleanField(default=False, help_text="Everyone is told while this is on.")
+    media_route = models.CharField(
+        max_length=8, default="mesh", help_text="How media flows now: mesh (browser to browser) or sfu (the server)."
+    )
+    media_instance = models.CharField(
+        max_length=200, blank=True, help_text="The media server instance (a JANUS_URLS entry) that holds this meeting."
+    )
 
     class Meta:
         constraints = [

@@ -146,6 +146,36 @@ def _chat_text(value):
     return _unicode_text(value)
 
 
+def _substream(value):
+    if isinstance(value, bool) or value not in (0, 1, 2):
+        raise ValueError("must be 0, 1 or 2")
+    return value
+
+
+def _list_of(check, max_items):
+    def list_check(value):
+        if not isinstance(value, list) or len(value) > max_items:
+            raise ValueError(f"must be a list of at most {max_items} items")
+        return [check(item) for item in value]
+
+    return list_check
+
+
+# Through the server (docs/protocol.md, "Media through the server"): a subscription is named by the client
+# ("main" for the page); a stream it asks for is a publisher's peer id and that publisher's stream mid.
+_subscription = _string(32)
+_mid = _string(8)
+_subscribed_fields = _object({"feed": (_peer_id, True), "mid": (_nullable(_mid), False),
+                              "kind": (_nullable(_one_of("audio", "video")), False)})
+
+
+def _subscribed_stream(value):
+    """A publisher's stream by its mid, or all of a publisher's streams of a kind: exactly one of the two."""
+    stream = _subscribed_fields(value)
+    if (stream["mid"] is None) == (stream["kind"] is None):
+        raise ValueError("needs either 'mid' or 'kind'")
+    return stream
+
 _resume = _nullable(_object({"peer_id": (_peer_id, True), "secret": (_string(64), True)}))
 _media_kind = _one_of("audio", "video", "screen")
 
@@ -183,6 +213,15 @@ CLIENT_MESSAGES = {
     "deny": ({"peer_id": (_peer_id, True)}, True),
     "start-recording": ({}, True),
     "stop-recording": ({}, True),
+    # Media through the server: only in meetings whose room state says "route": "sfu".
+    "sfu-publish": ({"description": (_description("offer"), True)}, True),
+    "sfu-unpublish": ({}, True),
+    "sfu-subscribe": ({"subscription": (_subscription, True), "streams": (_list_of(_subscribed_stream, 300), True)},
+                      True),
+    "sfu-answer": ({"subscription": (_subscription, True), "description": (_description("answer"), True)}, True),
+    "sfu-candidate": ({"target": (_subscription, True), "candidate": (_candidate, True)}, True),
+    "sfu-quality": ({"subscription": (_subscription, True), "mid": (_mid, True), "substream": (_substream, True)},
+                    True),
 }
 RELAYED_TYPES = frozenset({"offer", "answer", "candidate", "restart-ice"})
 MODERATION_TYPES = frozenset(name for name, permission in MESSAGE_PERMISSIONS.items() if permission == "moderate")

@@ -43,6 +43,9 @@ def describe_room(room, meeting=None):
         "requires_approval": room.requires_approval,
         "has_password": room.has_password,
         "recording": bool(meeting and meeting.recording),
+        # The room's choice ("mesh", "sfu", "auto") and how this meeting's media flows now ("mesh" or "sfu").
+        "media_route": room.media_route,
+        "route": meeting.media_route if meeting is not None else "mesh",
     }
 
 

@@ -257,3 +257,16 @@ def test_a_key_without_an_owner_has_no_rooms(link_room):
     ):
         assert response.status_code == 403
         assert response.json()["code"] == "api-key-has-no-owner"
+
+
+def test_alice_chooses_her_rooms_media_route(client_for, alice, link_room):
+    client = client_for(alice)
+    assert client.get(room_url(link_room)).json()["media_route"] == "auto"
+
+    changed = client.patch(room_url(link_room), {"media_route": "sfu"}, format="json")
+
+    assert changed.status_code == 200 and changed.json()["media_route"] == "sfu"
+    link_room.refresh_from_db()
+    assert link_room.media_route == "sfu"
+    refused = client.patch(room_url(link_room), {"media_route": "carrier-pigeon"}, format="json")
+    assert refused.status_code == 400 and "media_route" in refused.json()["errors"]
