@@ -298,6 +298,8 @@ SIGNALLING_RESUME_GRACE = env_int("SIGNALLING_RESUME_GRACE", 30, minimum=0)
 SIGNALLING_RATE = env_int("SIGNALLING_RATE", 50, minimum=1)
 SIGNALLING_BURST = env_int("SIGNALLING_BURST", 200, minimum=1)
 SIGNALLING_FLOOD_LIMIT = env_int("SIGNALLING_FLOOD_LIMIT", 100, minimum=1)
+# An overloaded worker drops relays that waited this long for their turn, and tells their senders (signalling/load.py).
+SIGNALLING_SHED_AFTER = env_int("SIGNALLING_SHED_AFTER_MS", 500, minimum=10) / 1000
 MEETING_EMPTY_TIMEOUT = env_int("MEETING_EMPTY_TIMEOUT", 120, minimum=0)
 # Threads a worker's signalling does its database work on (signalling/db.py), apart from Django's request thread.
 SIGNALLING_DB_THREADS = env_int("SIGNALLING_DB_THREADS", 4, minimum=1, maximum=64)

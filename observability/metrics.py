@@ -25,6 +25,8 @@ RELAYED = Counter("confer_signalling_relayed_messages", "Messages relayed to ano
 RELAY_SECONDS = Histogram("confer_signalling_relay_seconds",
                           "Time from receiving a message to handing it to the channel layer, by kind.", ["kind"],
                           buckets=RELAY_BUCKETS)
+SHED = Counter("confer_signalling_shed_messages",
+               "Relays not delivered because they waited longer than SIGNALLING_SHED_AFTER (the worker was overloaded).")
 LAYER_ERRORS = Counter("confer_channel_layer_errors", "Channel-layer operations that failed, by kind.", ["kind"])
 LAYER_RECONNECTS = Counter("confer_channel_layer_reconnects", "Times a worker reconnected to the channel layer.")
 WEBSOCKETS_OPEN = Gauge("confer_websockets_open", "WebSocket connections open now.", multiprocess_mode="livesum")
@@ -43,6 +45,11 @@ WEBHOOK_GIVEN_UP = Counter("confer_webhook_deliveries_given_up",
 def joined(role):
     """A participant was admitted (seated or sent to the lobby) with this role."""
     JOINS.labels(role).inc()
+
+
+def shed():
+    """A relay was dropped because the worker fell behind; its sender is told `overloaded`."""
+    SHED.inc()
 
 
 def refused(close_name):

@@ -224,7 +224,7 @@ class RoomConsumer(SignallingSocket):
         except ChannelFull:
             metrics.layer_error("channel-full")
             raise UserError("peer-unreachable", "That peer is not reading its messages; try again.", message.type)
-        metrics.relayed(message.type, time.monotonic() - self.last_heard)
+        metrics.relayed(message.type, time.monotonic() - self.arrived)
 
     async def on_leave(self, message):
         await self.release_seat(keep_seat=False)

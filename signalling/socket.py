@@ -23,7 +23,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from observability import metrics
-from signalling import protocol
+from signalling import load, protocol
 from signalling.protocol import ProtocolError, UserError
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,12 @@ class TokenBucket:
         self.tokens = float(burst)
         self.updated = time.monotonic()
 
-    def take(self):
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
+    def take(self, at=None, allowance=0.0):
+        """Take a token for a message that arrived `at` (monotonic; now by default). `allowance` raises the burst
+        for a moment: what a client could have sent while the server was not reading (signalling.load)."""
+        at = time.monotonic() if at is None else at
+        self.tokens = min(self.burst + allowance, self.tokens + max(0.0, at - self.updated) * self.rate)
+        self.updated = max(self.updated, at)
         if self.tokens >= 1:
             self.tokens -= 1
             return True
@@ -74,6 +76,9 @@ class SignallingSocket(AsyncWebsocketConsumer):
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = await self.channel_layer.new_channel()
         self.inbox = asyncio.Queue()
+        self.arrived = time.monotonic()
+        load.stamp_arrivals(receive)
+        load.watch()
         turn = asyncio.Lock()
 
         async def feed(door, *args):
@@ -170,19 +175,29 @@ class SignallingSocket(AsyncWebsocketConsumer):
 
     # From the client.
 
+    async def websocket_receive(self, message):
+        self.arrived = load.arrived_at(message)
+        await super().websocket_receive(message)
+
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing:
             return
         self.last_heard = time.monotonic()
         try:
-            if not self.bucket.take():
+            # Counted when it arrived, not when its turn came: a client that kept to its rate is not closed as
+            # flooding because the server fell behind.
+            if not self.bucket.take(self.arrived, load.allowance(self.bucket.rate)):
                 await self.over_rate()
                 return
             self.dropped = 0
             if bytes_data is not None:
                 raise ProtocolError("protocol-error", "Binary frames are not part of this protocol.")
             data = protocol.decode_frame(text_data, settings.SIGNALLING_MAX_MESSAGE_BYTES)
-            await self.handle(protocol.parse_client_message(data, joined=self.joined()))
+            message = protocol.parse_client_message(data, joined=self.joined())
+            if message.type in protocol.RELAYED_TYPES and self.last_heard - self.arrived > settings.SIGNALLING_SHED_AFTER:
+                await self.shed(message)
+                return
+            await self.handle(message)
         except UserError as error:
             await self.send_payload(protocol.error_message(error.code, error.message, in_reply_to=error.in_reply_to))
         except ProtocolError as error:
@@ -194,6 +209,27 @@ class SignallingSocket(AsyncWebsocketConsumer):
     async def handle(self, message):
         """Act on a validated client message (signalling.protocol.Message)."""
         raise NotImplementedError
+
+    async def shed(self, message):
+        """Drop a relay that waited too long for its turn. The sender is told `overloaded`, with the count dropped:
+        at once for the first, then at most once a second while more are dropped (docs/protocol.md)."""
+        metrics.shed()
+        self.shed_count = getattr(self, "shed_count", 0) + 1
+        if not getattr(self, "shed_told_recently", False):
+            await self.tell_shed(message.type)
+
+    async def tell_shed(self, in_reply_to=None):
+        count, self.shed_count = self.shed_count, 0
+        await self.send_payload(protocol.error_message(
+            "overloaded", f"The server is overloaded: {count} of your messages were not delivered; try again "
+                          "in a moment.", in_reply_to=in_reply_to, dropped=count))
+        self.shed_told_recently = True
+        self.after(1.0, {"type": "socket.shed_quiet"})
+
+    async def socket_shed_quiet(self, message):
+        self.shed_told_recently = False
+        if self.shed_count and not self.closing:
+            await self.tell_shed()
 
     async def over_rate(self):
         self.dropped += 1

@@ -28,6 +28,7 @@ const USER_ERRORS = {
   "not-allowed": () => gettext("You are not allowed to do that."),
   "too-long": () => gettext("That message is too long."),
   "rate-limited": () => gettext("Slow down: some of your messages were not sent."),
+  "overloaded": () => gettext("The server is busy: connections may take a moment longer."),
   "sfu-unavailable": () => gettext("The media server is not answering; Confer keeps trying."),
 };
 /** How long browser-to-browser connections are kept after the meeting moved through the server, at most. */
@@ -374,6 +375,14 @@ class RoomPage {
   /** @param {{code: string, message: string, fatal: boolean}} error */
   onServerError(error) {
     if (error.fatal) return;
+    // The server dropped some of our offers, answers or candidates: once it has had a moment, negotiate again
+    // the connections that are not plainly fine (the same repair as after a resume).
+    if (error.code === "overloaded" && !this.recoverTimer) {
+      this.recoverTimer = window.setTimeout(() => {
+        this.recoverTimer = 0;
+        for (const link of this.mesh?.links.values() || []) link.recover();
+      }, 2000);
+    }
     const explain = USER_ERRORS[error.code];
     if (explain) this.notices.set("server-error", explain(), { tone: "error", fadeAfterMs: 8000 });
     else console.warn("signalling:", error.code, error.message);

@@ -1,0 +1,87 @@
+"""How far behind this worker is, so that it sheds load in a documented way instead of queueing without end.
+
+Two measures, both cheap:
+
+- **A message's age.** daphne puts each frame a client sends on the socket's input queue as it reads it; we stamp
+  the message there (`stamp_arrivals`), so the socket knows, when the message's turn comes, how long it waited. A
+  relay that waited longer than SIGNALLING_SHED_AFTER seconds is not delivered: its sender is told `overloaded`
+  (docs/protocol.md), and the worker spends on it a fraction of what delivering costs. That bounds the latency of
+  what is delivered, whatever is offered.
+- **The loop's lag.** A timer every 50 ms notes how late it fires. While the loop was stalled (a long garbage
+  collection, a slow call), nothing was read or stamped: frames that arrived during the stall are read together
+  after it. The rate limit allows for that (`allowance`), so a client that kept to its rate is never closed as
+  flooding because the server was late.
+"""
+
+import asyncio
+import time
+
+TICK = 0.05
+REMEMBER = 10.0  # seconds a stall is remembered by the rate limit
+
+_monitors = {}  # loop -> LagMonitor
+
+
+class LagMonitor:
+    def __init__(self, loop):
+        self.loop = loop
+        self.lag = 0.0  # the last tick's lateness
+        self.stalls = []  # (when, seconds) of the recent ticks that were late by more than a tick
+        self.due = time.monotonic() + TICK
+        self.handle = loop.call_at(loop.time() + TICK, self.tick)
+
+    def tick(self):
+        now = time.monotonic()
+        self.lag = max(0.0, now - self.due)
+        if self.lag > TICK:
+            self.stalls.append((now, self.lag))
+        if self.stalls and now - self.stalls[0][0] > REMEMBER:
+            self.stalls = [(when, lag) for when, lag in self.stalls if now - when <= REMEMBER]
+        self.due = now + TICK
+        self.handle = self.loop.call_at(self.loop.time() + TICK, self.tick)
+
+    def stalled_for(self):
+        """The seconds this loop stood still in the last REMEMBER seconds."""
+        now = time.monotonic()
+        return sum(lag for when, lag in self.stalls if now - when <= REMEMBER)
+
+
+def watch():
+    """Start measuring this loop's lag (once per loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _monitors:
+        for other in [other for other in _monitors if other.is_closed()]:
+            del _monitors[other]
+        _monitors[loop] = LagMonitor(loop)
+    return _monitors[loop]
+
+
+def allowance(rate):
+    """Extra messages the rate limit lets through for a client at `rate` a second: what it could have sent while
+    this worker's loop stood still."""
+    monitor = _monitors.get(asyncio.get_running_loop())
+    return rate * monitor.stalled_for() if monitor else 0.0
+
+
+def stamp_arrivals(receive):
+    """Stamp each message put on daphne's input queue behind `receive` with the monotonic time it arrived.
+
+    daphne hands an application its queue's `get` as `receive`; another server (or a test's communicator) may
+    not, and then messages go unstamped and count as arriving when read.
+    """
+    queue = getattr(receive, "__self__", None)
+    if not isinstance(queue, asyncio.Queue) or getattr(queue, "confer_stamped", False):
+        return
+    put = queue.put_nowait
+
+    def put_stamped(message):
+        if message.get("type") == "websocket.receive":
+            message["confer_at"] = time.monotonic()
+        put(message)
+
+    queue.put_nowait = put_stamped
+    queue.confer_stamped = True
+
+
+def arrived_at(message):
+    return message.get("confer_at") or time.monotonic()
