@@ -80,6 +80,19 @@ def aioice_misses():
     return missing_attributes(aioice.ice, ["get_host_addresses"])
 
 
+def daphne_reading_valve_misses():
+    """signalling.load.ReadingValve finds the socket's transport through the `send` daphne hands the application."""
+    import inspect
+
+    from daphne.server import Server
+    from twisted.internet import tcp
+
+    missing = missing_attributes(tcp.Connection, ["pauseProducing", "resumeProducing", "disconnected"])
+    if "partial(self.handle_reply, protocol)" not in inspect.getsource(Server.create_application):
+        missing.append("send=partial(self.handle_reply, protocol) in Server.create_application")
+    return missing
+
+
 PATCHES = (
     Patch("config.serve eager writes", "Twisted", "pin Twisted back, or set WORKER_EAGER_WRITES=0",
           twisted_connection_misses),
@@ -87,6 +100,8 @@ PATCHES = (
           channels_layers_misses),
     Patch("config.serve access log through logging", "daphne", "pin daphne back",
           daphne_access_log_misses),
+    Patch("signalling.load reading valve", "daphne / Twisted", "pin daphne back (a socket over its rate is then "
+          "closed after SIGNALLING_FLOOD_LIMIT drops instead of read slowly)", daphne_reading_valve_misses),
     Patch("recordings.worker ICE host addresses", "aioice", "pin aioice back, or leave RECORDER_ICE_HOST_ADDRESSES "
           "unset", aioice_misses),
 )

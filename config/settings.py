@@ -298,6 +298,8 @@ SIGNALLING_RESUME_GRACE = env_int("SIGNALLING_RESUME_GRACE", 30, minimum=0)
 SIGNALLING_RATE = env_int("SIGNALLING_RATE", 50, minimum=1)
 SIGNALLING_BURST = env_int("SIGNALLING_BURST", 200, minimum=1)
 SIGNALLING_FLOOD_LIMIT = env_int("SIGNALLING_FLOOD_LIMIT", 100, minimum=1)
+# A socket over its rate is not read again for as long as it takes to earn what it already sent, up to this long.
+SIGNALLING_FLOOD_HOLD_MAX = env_int("SIGNALLING_FLOOD_HOLD_MAX", 5, minimum=1)
 # An overloaded worker drops relays that waited this long for their turn, and tells their senders (signalling/load.py).
 SIGNALLING_SHED_AFTER = env_int("SIGNALLING_SHED_AFTER_MS", 500, minimum=10) / 1000
 MEETING_EMPTY_TIMEOUT = env_int("MEETING_EMPTY_TIMEOUT", 120, minimum=0)

@@ -37,6 +37,7 @@ class WebSocketContext:
                 metrics.socket_opened()
             return await send(message)
 
+        counting_send.__wrapped__ = send  # the server's own send, for signalling.load.ReadingValve
         try:
             return await self.app(scope, receive, counting_send)
         finally:

@@ -7,6 +7,10 @@ Two measures, both cheap:
   relay that waited longer than SIGNALLING_SHED_AFTER seconds is not delivered: its sender is told `overloaded`
   (docs/protocol.md), and the worker spends on it a fraction of what delivering costs. That bounds the latency of
   what is delivered, whatever is offered.
+- **Reading more slowly from a socket over its rate.** Dropping a flood frame by frame still costs the worker every
+  frame's parsing, and a client can send tens of thousands a second. A socket over its rate stops being read
+  (`ReadingValve`) until it has earned what it already sent: its frames wait in the kernel, and TCP slows the
+  sender down. The others' messages no longer queue behind a flood.
 - **The loop's lag.** A timer every 50 ms notes how late it fires. While the loop was stalled (a long garbage
   collection, a slow call), nothing was read or stamped: frames that arrived during the stall are read together
   after it. The rate limit allows for that (`allowance`), so a client that kept to its rate is never closed as
@@ -85,3 +89,41 @@ def stamp_arrivals(receive):
 
 def arrived_at(message):
     return message.get("confer_at") or time.monotonic()
+
+
+class ReadingValve:
+    """Stop and start reading one daphne socket.
+
+    daphne hands an application `send=functools.partial(server.handle_reply, protocol)` (middleware that wraps it sets
+    `__wrapped__`, as functools.wraps does); the protocol's Twisted
+    transport can stop reading (pauseProducing) and start again (resumeProducing). Under another server, or in a
+    test's communicator, there is no such transport and the valve does nothing (config/patches.py checks, at
+    start-up, that daphne and Twisted still have what this uses).
+    """
+
+    def __init__(self, send):
+        while hasattr(send, "__wrapped__"):  # middleware that wraps send says what it wraps
+            send = send.__wrapped__
+        protocol = (getattr(send, "args", None) or (None,))[0]
+        transport = getattr(protocol, "transport", None)
+        usable = all(hasattr(transport, name) for name in ("pauseProducing", "resumeProducing", "disconnected"))
+        self.transport = transport if usable else None
+        self.timer = None
+
+    @property
+    def works(self):
+        return self.transport is not None
+
+    def hold(self, seconds):
+        """Read nothing more from this socket for `seconds` (no more than that if already held)."""
+        if self.transport is None or self.timer is not None or self.transport.disconnected:
+            return
+        self.transport.pauseProducing()
+        self.timer = asyncio.get_running_loop().call_later(seconds, self.release)
+
+    def release(self):
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+            if not self.transport.disconnected:
+                self.transport.resumeProducing()

@@ -73,12 +73,14 @@ class SignallingSocket(AsyncWebsocketConsumer):
         # per door hands each message on to dispatch, one at a time.
         self.scope = scope
         self.base_send = send
+        self.base_receive_queue = getattr(receive, "__self__", None)
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = await self.channel_layer.new_channel()
         self.inbox = asyncio.Queue()
         self.arrived = time.monotonic()
         load.stamp_arrivals(receive)
         load.watch()
+        self.valve = load.ReadingValve(send)
         turn = asyncio.Lock()
 
         async def feed(door, *args):
@@ -97,6 +99,7 @@ class SignallingSocket(AsyncWebsocketConsumer):
         except StopConsumer:
             pass
         finally:
+            self.valve.release()
             for feeder in feeders:
                 feeder.cancel()
             await asyncio.gather(*feeders, return_exceptions=True)
@@ -112,6 +115,10 @@ class SignallingSocket(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    def valve_queue_size(self):
+        queue = getattr(self.base_receive_queue, "qsize", None)
+        return queue() if queue else 0
 
     def post(self, message):
         """Hand this socket a message from another task of this worker; it acts on it in its turn."""
@@ -232,10 +239,21 @@ class SignallingSocket(AsyncWebsocketConsumer):
             await self.tell_shed()
 
     async def over_rate(self):
+        """Drop a message over the rate, telling the sender on the first drop of a run.
+
+        Under daphne, the socket is then not read again until it has earned what is already read and waiting (at
+        its rate, that many messages take that long): its frames wait in the kernel, TCP slows the sender to its
+        rate, and closing it would only invite a reconnection, dearer than reading slowly. Where the socket cannot
+        be held (another server), it is closed after SIGNALLING_FLOOD_LIMIT drops in a row.
+        """
         self.dropped += 1
-        if self.dropped >= settings.SIGNALLING_FLOOD_LIMIT:
+        if self.valve.works:
+            waiting = self.valve_queue_size() + 1
+            self.valve.hold(min(settings.SIGNALLING_FLOOD_HOLD_MAX, waiting / self.bucket.rate))
+        elif self.dropped >= settings.SIGNALLING_FLOOD_LIMIT:
             await self.refuse(ProtocolError("flooding", "Too many messages; the connection was closed."))
-        elif self.dropped == 1:
+            return
+        if self.dropped == 1:
             await self.send_payload(
                 protocol.error_message("rate-limited", "Too many messages: slow down; messages are being dropped.")
             )
@@ -247,6 +265,8 @@ class SignallingSocket(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
+        # Read nothing more from a socket being refused: what it sends now would only be parsed to be thrown away.
+        self.valve.hold(settings.SIGNALLING_FLOOD_HOLD_MAX)
         metrics.refused(error.code)
         try:
             await self.send_payload(protocol.error_message(error.code, error.message, fatal=True, **error.details))

@@ -74,6 +74,15 @@ def behind_a_proxy(tmp_path_factory):
     deployment.stop()
 
 
+@pytest.fixture(scope="module")
+def behind_another_proxy(tmp_path_factory):
+    """BEHIND_HTTPS_PROXY on, with the proxy elsewhere: this test's client on 127.0.0.1 is not it."""
+    deployment, worker, slug, key = make_deployment(tmp_path_factory, "elsewhere", BEHIND_HTTPS_PROXY="1",
+                                                    TRUSTED_PROXIES="192.0.2.10")
+    yield worker, slug, key
+    deployment.stop()
+
+
 def test_a_client_that_forges_its_address_is_still_counted_as_itself(direct):
     worker, _, _ = direct
     browser = Browser(worker.base_url)
@@ -84,6 +93,12 @@ def test_a_client_that_forges_its_address_is_still_counted_as_itself(direct):
 
 def test_a_client_that_forges_https_does_not_get_wss(direct):
     worker, slug, key = direct
+    assert websocket_url_for(worker, key, slug, {"X-Forwarded-Proto": "https"}).startswith("ws://")
+
+
+def test_behind_an_https_proxy_a_client_that_is_not_the_proxy_cannot_forge_https(behind_another_proxy):
+    """Finding 16 itself: with BEHIND_HTTPS_PROXY on, X-Forwarded-Proto was believed from whoever sent it."""
+    worker, slug, key = behind_another_proxy
     assert websocket_url_for(worker, key, slug, {"X-Forwarded-Proto": "https"}).startswith("ws://")
 
 
@@ -118,7 +133,8 @@ async def test_the_right_most_address_that_is_not_a_trusted_proxy_is_the_client(
 
 
 async def test_from_anyone_else_the_forwarded_headers_are_dropped_unread():
-    headers = [(b"x-forwarded-for", b"6.6.6.6"), (b"forwarded", b"for=6.6.6.6"), (b"host", b"meet.example.org")]
+    headers = [(b"x-forwarded-for", b"6.6.6.6"), (b"x-forwarded-proto", b"https"), (b"forwarded", b"for=6.6.6.6"),
+               (b"host", b"meet.example.org")]
     seen = await seen_by_the_application(["10.0.0.0/8"], "192.0.2.1", headers)
     assert (seen["client"], seen["scheme"]) == ("192.0.2.1", "http")
     assert seen["headers"] == {b"host": b"meet.example.org"}
