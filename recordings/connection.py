@@ -84,9 +84,7 @@ class PeerRecording:
         return pc
 
     async def replace_connection(self):
-        await self.finish_files()
-        if self.pc is not None:
-            await self.pc.close()
+        await self.end_connection()
         self.pc = self.new_connection()
         self.remote_fingerprints = []
         self.awaiting_answer = False
@@ -167,7 +165,12 @@ class PeerRecording:
         self.sinks.append((sink, handle))
         await sink.start()
 
-    async def finish_files(self):
+    async def end_connection(self):
+        """Close the connection, then its files: closing it first makes aiortc's decoders hand over every frame
+        they still hold, so a recorder that was behind writes the meeting to its end."""
+        pc, self.pc = self.pc, None
+        if pc is not None:
+            await pc.close()
         sinks, self.sinks = self.sinks, []
         for sink, handle in sinks:
             await sink.stop()
@@ -180,10 +183,7 @@ class PeerRecording:
 
     async def close(self):
         self.cancel_answer_timer()
-        await self.finish_files()
-        if self.pc is not None:
-            await self.pc.close()
-            self.pc = None
+        await self.end_connection()
         self.closed = True
 
     @staticmethod

@@ -48,6 +48,10 @@ class Recording(models.Model):
         RecorderProcess, null=True, blank=True, on_delete=models.SET_NULL, related_name="recordings"
     )
     recorder_channel = models.CharField(max_length=200, blank=True, help_text="Where stop requests go.")
+    fell_behind = models.BooleanField(
+        default=False, help_text="The recorder could not keep up (a busy machine): some video was skipped (the "
+        "picture holds) or written late. Its files still last as long as the meeting did."
+    )
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -77,10 +81,19 @@ class RecordingFile(models.Model):
     peer_id = models.CharField(max_length=32)
     participant_name = models.CharField(max_length=64)
     label = models.CharField(max_length=32, help_text="What it holds: audio-video, audio, video, screen.")
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(
+        default=timezone.now, help_text="The wall-clock time of the file's time zero: the arrival of its first frame."
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
     duration = models.FloatField(default=0, help_text="Seconds.")
     size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+    dropped_video_frames = models.PositiveIntegerField(
+        default=0, help_text="Video frames the recorder skipped because it was behind; the picture holds there."
+    )
+    dropped_audio_frames = models.PositiveIntegerField(
+        default=0, help_text="Audio frames the recorder dropped because it was far behind; silence fills them."
+    )
+    max_lag = models.FloatField(default=0, help_text="Seconds the writing fell behind the media at worst.")
 
     class Meta:
         ordering = ["started_at", "pk"]

@@ -13,7 +13,7 @@ class RecordingFileSerializer(serializers.ModelSerializer):
     class Meta:
         model = RecordingFile
         fields = ["id", "name", "participant_name", "peer_id", "label", "started_at", "ended_at", "duration", "size",
-                  "download_url"]
+                  "dropped_video_frames", "dropped_audio_frames", "max_lag", "download_url"]
         read_only_fields = fields
 
     def get_name(self, recording_file) -> str:
@@ -32,6 +32,6 @@ class RecordingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Recording
-        fields = ["id", "room", "status", "stop_reason", "error", "started_by", "stopped_by", "requested_at",
-                  "started_at", "ended_at", "files"]
+        fields = ["id", "room", "status", "stop_reason", "error", "fell_behind", "started_by", "stopped_by",
+                  "requested_at", "started_at", "ended_at", "files"]
         read_only_fields = fields

@@ -17,6 +17,8 @@ import signal
 import socket
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 from channels.db import database_sync_to_async
@@ -103,9 +105,9 @@ class RecordingFiles:
 
     async def close(self, handle, sink):
         self.closed_bytes += sink.size
-        await db(self.finish)(handle, sink.duration, sink.size, any(state.frames for state in sink.tracks))
+        await db(self.finish)(handle, file_facts(sink), any(state.frames for state in sink.tracks))
 
-    def finish(self, handle, duration, size, has_frames):
+    def finish(self, handle, facts, has_frames):
         if not has_frames:  # the peer never sent anything: no empty file to download
             RecordingFile.objects.filter(pk=handle.pk).delete()
             Path(handle.path).unlink(missing_ok=True)
@@ -115,18 +117,36 @@ class RecordingFiles:
                 saved = self.storage.save(handle.name, File(spooled))
             Path(handle.path).unlink(missing_ok=True)
             RecordingFile.objects.filter(pk=handle.pk).update(file=saved)
-        RecordingFile.objects.filter(pk=handle.pk).update(duration=duration, size=size, ended_at=timezone.now())
+        save_facts(handle.pk, facts, ended_at=timezone.now())
 
     async def progress(self, sinks):
         """Write the open files' sizes, so a crash leaves honest numbers behind."""
-        rows = [(handle.pk, sink.duration, sink.size) for sink, handle in sinks]
+        rows = [(handle.pk, file_facts(sink)) for sink, handle in sinks]
         if rows:
             await db(save_progress)(rows)
 
 
+def file_facts(sink):
+    """What the database keeps of an open or closed file: its size, length, start, and whether it kept up."""
+    facts = {
+        "duration": sink.duration, "size": sink.size, "dropped_video_frames": sink.dropped_video_frames,
+        "dropped_audio_frames": sink.dropped_audio_frames, "max_lag": round(sink.max_lag, 3),
+    }
+    if sink.started_wall is not None:
+        facts["started_at"] = datetime.fromtimestamp(sink.started_wall, tz=dt_timezone.utc)
+    return facts, sink.fell_behind
+
+
+def save_facts(pk, facts, **more):
+    fields, fell_behind = facts
+    RecordingFile.objects.filter(pk=pk).update(**fields, **more)
+    if fell_behind:
+        Recording.objects.filter(files__pk=pk, fell_behind=False).update(fell_behind=True)
+
+
 def save_progress(rows):
-    for pk, duration, size in rows:
-        RecordingFile.objects.filter(pk=pk).update(duration=duration, size=size)
+    for pk, facts in rows:
+        save_facts(pk, facts)
 
 
 # Bookkeeping in the database (sync; wrapped with db()).

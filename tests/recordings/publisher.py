@@ -57,17 +57,35 @@ class Tone(MediaStreamTrack):
         return frame
 
 
+# Backgrounds as (Y, U, V) in BT.601 limited range, so each person's picture can be told apart by its mean colour.
+COLOURS = {
+    "dark": (16, 128, 128),
+    "red": (81, 90, 240),
+    "green": (145, 54, 34),
+    "blue": (41, 240, 110),
+    "yellow": (210, 16, 146),
+}
+COLOURS_RGB = {"dark": (0, 0, 0), "red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255),
+               "yellow": (255, 255, 0)}
+
+
 class MovingBar(MediaStreamTrack):
-    """A white bar sweeping across a dark picture, 30 frames a second: every frame differs, as a camera's do."""
+    """A white bar sweeping across a plain background, 30 frames a second: every frame differs, as a camera's do.
+
+    It keeps the wall-clock moments it sent its first and its last frame (`first_sent`, `last_sent`).
+    """
 
     kind = "video"
 
-    def __init__(self):
+    def __init__(self, width=WIDTH, height=HEIGHT, colour="dark"):
         super().__init__()
+        self.width, self.height = width, height
         self.start = None
         self.count = 0
-        chroma = bytes([128]) * (WIDTH * HEIGHT // 4)
-        self.chroma = chroma
+        luma, u, v = COLOURS[colour]
+        self.luma = luma
+        self.chroma = (bytes([u]) * (width * height // 4), bytes([v]) * (width * height // 4))
+        self.first_sent = self.last_sent = None
 
     async def recv(self):
         if self.readyState != "live":
@@ -77,14 +95,18 @@ class MovingBar(MediaStreamTrack):
         else:
             self.count += 1
             await asyncio.sleep(max(0, self.start + self.count / FPS - time.monotonic()))
-        frame = VideoFrame(width=WIDTH, height=HEIGHT, format="yuv420p")
-        left = (self.count * 4) % (WIDTH - 32)
-        row = bytes([16]) * left + bytes([235]) * 32 + bytes([16]) * (WIDTH - left - 32)
-        frame.planes[0].update(row * HEIGHT)
-        frame.planes[1].update(self.chroma)
-        frame.planes[2].update(self.chroma)
-        frame.pts = int(self.count * VIDEO_RATE / FPS)
+        width, bar = self.width, self.width // 10
+        frame = VideoFrame(width=width, height=self.height, format="yuv420p")
+        left = (self.count * 4) % (width - bar)
+        row = bytes([self.luma]) * left + bytes([235]) * bar + bytes([self.luma]) * (width - left - bar)
+        frame.planes[0].update(row * self.height)
+        frame.planes[1].update(self.chroma[0])
+        frame.planes[2].update(self.chroma[1])
+        # The media clock follows the wall clock, as a camera's does: a starved sender catches up, it never slows.
+        frame.pts = int((time.monotonic() - self.start) * VIDEO_RATE)
         frame.time_base = fractions.Fraction(1, VIDEO_RATE)
+        self.first_sent = self.first_sent or time.monotonic()
+        self.last_sent = time.monotonic()
         return frame
 
 
@@ -95,8 +117,11 @@ def fingerprints_of(sdp):
 class Publisher:
     """One person in the room, sending a tone and a moving picture to whoever offers to receive them."""
 
-    def __init__(self, ws_base, room, identity, name, role="participant"):
+    def __init__(self, ws_base, room, identity, name, role="participant", colour="dark", size=(WIDTH, HEIGHT)):
         self.url = f"{ws_base}/ws/rooms/{room}/"
+        self.colour = colour
+        self.size = size
+        self.videos = []  # the MovingBar of each connection, in order
         self.room = room
         self.identity = identity
         self.name = name
@@ -146,7 +171,9 @@ class Publisher:
             self.connections[sender] = (pc, fingerprints)
             await pc.setRemoteDescription(RTCSessionDescription(**description))
             pc.addTrack(Tone())
-            pc.addTrack(MovingBar())
+            video = MovingBar(*self.size, colour=self.colour)
+            self.videos.append(video)
+            pc.addTrack(video)
         else:
             pc = known[0]
             await pc.setRemoteDescription(RTCSessionDescription(**description))

@@ -1,0 +1,136 @@
+"""A recorder on a machine busy with other work still records the meeting for as long as it lasted.
+
+The CPU hogs are `yes` processes started by the test and killed by PID. Two people send 640x480 video and a tone
+for ten seconds; each file, reopened with PyAV, must last as long as they sent, within 5 %.
+"""
+
+import asyncio
+import subprocess
+
+import av
+import pytest
+
+from tests.recorder_process import RecorderProcess
+from tests.recordings.conftest import file_path, in_thread, probe
+from tests.recordings.publisher import Publisher
+
+pytestmark = pytest.mark.slow
+
+SENDING_SECONDS = 10
+TOLERANCE = 0.05
+
+
+def start_hogs(count, prefix=()):
+    return [subprocess.Popen([*prefix, "yes"], stdout=subprocess.DEVNULL) for _ in range(count)]
+
+
+def stop_hogs(hogs):
+    for hog in hogs:
+        hog.kill()
+        hog.wait()
+
+
+@pytest.fixture
+def hogs():
+    started = []
+    yield lambda count, prefix=(): started.extend(start_hogs(count, prefix)) or started
+    stop_hogs(started)
+
+
+@pytest.fixture
+def start_recorder(deployment, worker):
+    started = []
+
+    def start(prefix=(), **env):
+        process = RecorderProcess(deployment, worker, prefix=prefix, **env).start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+async def record_two_people(api, worker, media_root, name):
+    """Alice and Bob send for SENDING_SECONDS while recorded; return the recording and, per person, how long
+    they sent and what their file holds."""
+    slug = await in_thread(api.new_room, name)
+    alice = await Publisher(worker.ws_url, slug, "user:1", "Alice", role="host", size=(640, 480)).join()
+    bob = await Publisher(worker.ws_url, slug, "user:2", "Bob", size=(640, 480)).join()
+    people = [alice, bob]
+    try:
+        _, recording = await in_thread(api.start, slug)
+        await in_thread(api.wait_for, slug, recording["id"], {"recording"}, 60)
+        for person in people:  # until the recorder's connection carries their media
+            while not (person.videos and person.videos[0].first_sent):
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(SENDING_SECONDS)
+        for person in people:
+            await person.leave()
+        await in_thread(api.stop, slug)
+        recording = await in_thread(api.wait_for, slug, recording["id"], {"done", "failed"}, 120)
+    finally:
+        for person in people:
+            await person.leave()
+    assert (recording["status"], recording["stop_reason"]) == ("done", "requested"), recording
+
+    results = {}
+    for person in people:
+        video = person.videos[0]
+        [described] = [f for f in recording["files"] if f["participant_name"] == person.name]
+        path = file_path(media_root, slug, recording, described)
+        with av.open(str(path)) as container:
+            container_seconds = container.duration / 1_000_000
+        described["path"] = path
+        results[person.name] = (video.last_sent - video.first_sent, container_seconds, probe(path), described)
+    return recording, results
+
+
+def longest_video_gap(path):
+    """Return the longest time between two video frames of a file, in seconds."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        times = sorted(float(p.pts * p.time_base) for p in container.demux(stream) if p.pts is not None)
+    return max(b - a for a, b in zip(times, times[1:]))
+
+
+def assert_as_long_as_sent(results):
+    for name, (sent, container_seconds, streams, described) in results.items():
+        assert abs(container_seconds - sent) <= TOLERANCE * sent, (name, sent, container_seconds, described)
+        for kind in ("audio", "video"):
+            _, frames, first, last = streams[kind]
+            assert abs((last - first) - sent) <= TOLERANCE * sent, (name, kind, sent, streams)
+        # Sound has no holes: 50 Opus frames a second, received or filled with silence.
+        assert streams["audio"][1] >= 50 * sent * (1 - TOLERANCE), (name, streams)
+
+
+async def test_a_recording_made_beside_cpu_hogs_lasts_as_long_as_the_people_sent(
+    api, worker, start_recorder, media_root, hogs
+):
+    start_recorder()
+    hogs(3)  # with the two publishers, daphne and the recorder: a load of about 6 on 2 cores
+    recording, results = await record_two_people(api, worker, media_root, "Busy machine")
+
+    assert_as_long_as_sent(results)
+    for _, _, streams, described in results.values():
+        # The video is there too, not a single held picture: most frames sent arrive (30 a second were sent).
+        assert streams["video"][1] >= 10 * SENDING_SECONDS, streams
+
+
+async def test_a_recorder_starved_of_cpu_says_it_fell_behind_and_still_records_the_whole_meeting(
+    api, worker, start_recorder, media_root, hogs
+):
+    # The recorder shares one core with three hogs at a lower priority (nice 10): it gets a small share of that
+    # core, less than encoding two 640x480 streams at 30 frames a second needs.
+    one_core = ["taskset", "-c", "0"]
+    start_recorder(prefix=[*one_core, "nice", "-n", "10"])
+    hogs(3, prefix=one_core)
+    recording, results = await record_two_people(api, worker, media_root, "Starved recorder")
+
+    assert recording["fell_behind"] is True, recording
+    assert_as_long_as_sent(results)
+    for _, _, streams, described in results.values():
+        assert described["dropped_video_frames"] > 0, described
+        # The recorder skips to the newest frame whenever it is half a second behind: the picture moves on, with
+        # no long holes, and the skipped time holds the picture before it.
+        assert longest_video_gap(described["path"]) < 2.0, described
