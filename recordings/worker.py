@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as dt_timezone
@@ -32,6 +33,7 @@ from django.utils.text import slugify
 
 from meetings import actions, signals
 from recordings import service
+from recordings.composer import Composer
 from recordings.models import RecorderProcess, Recording, RecordingFile
 from recordings.recorder import Outcome, RoomRecorder
 
@@ -224,6 +226,7 @@ class RecorderWorker:
         log.warning("recorder %s ready: %s, joining rooms through %s", os.getpid(), self.channel,
                     settings.RECORDER_SIGNALLING_URL)
         loops = [asyncio.ensure_future(job()) for job in (self.take_starts, self.take_stops, self.beat)]
+        composing = self.start_composer()
         try:
             await self.shutting_down.wait()
         finally:
@@ -231,9 +234,22 @@ class RecorderWorker:
                 job.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
             await self.stop_all()
+            if composing is not None:
+                self.composer.stop()  # the composition at hand goes back to waiting
+                await asyncio.to_thread(composing.join)
             await db(unregister)(self.process)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
+
+    def start_composer(self):
+        """Compose finished recordings on a thread of this process (RECORDER_COMPOSES); ffmpeg runs niced, so the
+        live recordings come first."""
+        if not (settings.RECORDING_COMPOSE and settings.RECORDER_COMPOSES):
+            return None
+        self.composer = Composer()
+        thread = threading.Thread(target=self.composer.run_forever, name="composer", daemon=True)
+        thread.start()
+        return thread
 
     async def take_starts(self):
         while True:

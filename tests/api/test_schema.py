@@ -22,6 +22,8 @@ def test_the_schema_describes_every_endpoint_and_both_ways_to_authenticate(clien
         "/api/v1/rooms/{slug}/recordings/",
         "/api/v1/rooms/{slug}/recordings/{recording_id}/",
         "/api/v1/rooms/{slug}/recordings/{recording_id}/files/{file_id}/",
+        "/api/v1/rooms/{slug}/recordings/{recording_id}/composition/",
+        "/api/v1/rooms/{slug}/recordings/{recording_id}/composed/",
     }
     schemes = schema["components"]["securitySchemes"]
     assert schemes["ApiKeyAuth"] == {
