@@ -66,7 +66,7 @@ class RecordingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("composed file"), ordering="composition__status")
     def composed(self, recording):
-        composition = getattr(recording, "composition", None) if hasattr(recording, "composition") else None
+        composition = getattr(recording, "composition", None)  # None when there is none (no row)
         if composition is None:
             return "—"
         if composition.status == Composition.Status.DONE and composition.file:
@@ -78,7 +78,7 @@ class RecordingAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("composition error"))
     def composition_error(self, recording):
-        composition = getattr(recording, "composition", None) if hasattr(recording, "composition") else None
+        composition = getattr(recording, "composition", None)  # None when there is none (no row)
         return (composition.error if composition else "") or "—"
 
     @admin.action(description=_("Compose the selected recordings again"))
