@@ -61,7 +61,8 @@ VIDEO_BIT_RATE = 1_500_000
 # What the VP8 encoder is told the frame rate is. Its rate control spends bit_rate / rate on each frame; told the
 # real times, it would spend a skipped second's worth of bits on the frame after a skip, which costs far more CPU
 # to encode, so a recorder that fell behind would fall further behind.
-ENCODER_TIME_BASE = Fraction(1, 30)
+FPS_NOMINAL = 30
+ENCODER_TIME_BASE = Fraction(1, FPS_NOMINAL)
 KEYFRAME_INTERVAL = 90  # frames: a player seeking in the file starts at most this far before where it lands
 DEFAULT_SIZE = (640, 480)
 
@@ -82,6 +83,8 @@ class TrackState:
         self.dropped = 0
         self.silence_seconds = 0.0
         self.real_times = {}  # video: the encoder's frame number -> the frame's real pts
+        self.last_picture = None  # video: the last frame written, and its real pts
+        self.last_written_pts = None
         self.task = None
         self.ended = False
 
@@ -256,7 +259,22 @@ class ParticipantFile:
         real_pts = frame.pts
         frame.pts, frame.time_base = state.written, ENCODER_TIME_BASE
         state.real_times[state.written] = real_pts
+        state.last_picture, state.last_written_pts = frame, real_pts
         self.mux(self.at_real_times(state, state.stream.encode(frame)))
+
+    def hold_last_pictures(self):
+        """Show each video's last picture again at the file's end, when its frames stopped before the sound did:
+        an overloaded recorder loses the video frames still waiting for a missing packet when the connection
+        closes, and the picture then holds to the end instead of the video ending early."""
+        end = self.duration
+        for state in self.tracks:
+            if state.kind != "video" or state.last_picture is None:
+                continue
+            end_pts = round(end / VIDEO_TIME_BASE)
+            if end_pts - state.last_written_pts > 1 / FPS_NOMINAL / VIDEO_TIME_BASE:
+                state.last_picture.pts = state.last_written_pts = end_pts  # write_video puts it at its real time
+                self.write_video(state, state.last_picture)
+                state.written += 1
 
     def at_real_times(self, state, packets):
         for packet in packets:
@@ -297,6 +315,7 @@ class ParticipantFile:
         self.closed = True
         try:
             if self.header_written and self.error is None:
+                self.hold_last_pictures()
                 for state in self.tracks:
                     if state.written:
                         flushed = state.stream.encode(None)
@@ -343,9 +362,8 @@ class ParticipantFile:
 
     async def stop(self, timeout=FINISH_SECONDS):
         """Write what the tracks still hold (up to `timeout` seconds of waiting), then close the file."""
-        if self.thread is None:
-            self.closed = True
-            self.container.close()
+        if self.thread is None:  # never started
+            self.close_container()
             return
         # A track whose receiver ran ends once the receiver has handed over every frame (the connection is closed
         # first). One whose receiver never ran (a connection that never connected) never ends: it has no frames.

@@ -117,10 +117,14 @@ def fingerprints_of(sdp):
 class Publisher:
     """One person in the room, sending a tone and a moving picture to whoever offers to receive them."""
 
-    def __init__(self, ws_base, room, identity, name, role="participant", colour="dark", size=(WIDTH, HEIGHT)):
+    def __init__(self, ws_base, room, identity, name, role="participant", colour="dark", size=(WIDTH, HEIGHT),
+                 make_video=None):
         self.url = f"{ws_base}/ws/rooms/{room}/"
         self.colour = colour
         self.size = size
+        # What each connection sends as video: a MovingBar by default (bench/recording.py sends packets encoded
+        # beforehand, so that many senders fit on one core).
+        self.make_video = make_video or (lambda: MovingBar(*self.size, colour=self.colour))
         self.videos = []  # the MovingBar of each connection, in order
         self.room = room
         self.identity = identity
@@ -171,7 +175,7 @@ class Publisher:
             self.connections[sender] = (pc, fingerprints)
             await pc.setRemoteDescription(RTCSessionDescription(**description))
             pc.addTrack(Tone())
-            video = MovingBar(*self.size, colour=self.colour)
+            video = self.make_video()
             self.videos.append(video)
             pc.addTrack(video)
         else:
