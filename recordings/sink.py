@@ -12,8 +12,10 @@ recordings of remote peers on a machine that may be busy (docs/recording.md, "On
   without end: the skipped time holds the last picture. Audio is never skipped for lack of CPU (it is cheap);
   missing audio (lost packets, a sender that paused) is filled with silence, so sound and picture stay in step.
 - The file says how far it fell behind: `dropped_video_frames`, `dropped_audio_frames` and `max_lag`.
-- stop() reads what aiortc still holds for the tracks (close the connection first: its decoders then hand over
-  every frame they have) and writes it, before closing the file with its index and duration.
+- Before its connection is closed, the file is given time to catch up (its media reaches the moment of the
+  close, or nothing more comes: recordings.connection), so a recorder behind its media does not cut the end off. stop() then
+  reads what aiortc still holds for the tracks (close the connection first: its decoders then hand over every
+  frame they have) and writes it, before closing the file with its index and duration.
 - VP8 is encoded in libvpx's real-time mode. Clusters are short and flushed as they close, so a killed process
   leaves a file that plays up to about a second before the kill.
 - A write error (a full disk) is reported to `on_error` instead of ending a thread silently.
@@ -52,6 +54,13 @@ LAG_LIMIT_SECONDS = 2.0
 # How long stop() reads the frames aiortc still holds before it closes the file anyway.
 FINISH_SECONDS = 20.0
 FINISH_IDLE_SECONDS = 0.5  # for tracks that never had a frame
+# Before a connection is closed, a recorder that is behind its media waits (at most this long) until what was sent
+# before the close has come in: closing drops whatever still waits in the socket and in aiortc's jitter buffers.
+CATCH_UP_SECONDS = 10.0
+CATCH_UP_TOLERANCE_SECONDS = 0.3
+# A track that received nothing while its connection was looked at this many times (every 50 ms) has nothing more
+# on its way. Counted in looks rather than seconds: a starved process looks less often, and reads less in between.
+CATCH_UP_IDLE_LOOKS = 20
 CONTAINER_OPTIONS = {
     "cluster_time_limit": "1000",  # ms: what a crash can lose
     "flush_packets": "1",
@@ -359,6 +368,12 @@ class ParticipantFile:
     def fell_behind(self):
         """Whether the recorder could not keep up with this file: it skipped media, or wrote it far too late."""
         return bool(self.dropped_video_frames or self.dropped_audio_frames or self.max_lag > LAG_LIMIT_SECONDS)
+
+    def reached(self, state, moment):
+        """Whether this track's media has reached `moment` (a time.time()), by the file's wall-clock time zero."""
+        return state.last_pts is None or (
+            self.started_wall + float(state.last_pts * state.time_base) >= moment - CATCH_UP_TOLERANCE_SECONDS
+        )
 
     async def stop(self, timeout=FINISH_SECONDS):
         """Write what the tracks still hold (up to `timeout` seconds of waiting), then close the file."""

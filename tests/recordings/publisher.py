@@ -29,7 +29,7 @@ WIDTH, HEIGHT = 320, 240
 
 
 class Tone(MediaStreamTrack):
-    """A 440 Hz tone in 20 ms frames, in real time."""
+    """A 440 Hz tone in 20 ms frames, in real time (a starved sender sends late, then catches up)."""
 
     kind = "audio"
 
@@ -37,6 +37,7 @@ class Tone(MediaStreamTrack):
         super().__init__()
         self.start = None
         self.samples = 0
+        self.sent_samples = 0
         period = [int(6000 * math.sin(2 * math.pi * 440 * i / AUDIO_RATE)) for i in range(AUDIO_RATE // 40)]
         self.period = array.array("h", period * 40)  # one second
 
@@ -48,6 +49,7 @@ class Tone(MediaStreamTrack):
         else:
             self.samples += AUDIO_SAMPLES
             await asyncio.sleep(max(0, self.start + self.samples / AUDIO_RATE - time.monotonic()))
+        self.sent_samples = self.samples + AUDIO_SAMPLES
         offset = self.samples % AUDIO_RATE
         frame = AudioFrame(format="s16", layout="mono", samples=AUDIO_SAMPLES)
         frame.planes[0].update(self.period[offset:offset + AUDIO_SAMPLES].tobytes())
@@ -105,9 +107,14 @@ class MovingBar(MediaStreamTrack):
         # The media clock follows the wall clock, as a camera's does: a starved sender catches up, it never slows.
         frame.pts = int((time.monotonic() - self.start) * VIDEO_RATE)
         frame.time_base = fractions.Fraction(1, VIDEO_RATE)
+        self.last_pts_seconds = frame.pts / VIDEO_RATE
         self.first_sent = self.first_sent or time.monotonic()
         self.last_sent = time.monotonic()
         return frame
+
+    @property
+    def media_seconds(self):
+        return float(self.last_pts_seconds) if self.first_sent else 0.0
 
 
 def fingerprints_of(sdp):
@@ -125,7 +132,8 @@ class Publisher:
         # What each connection sends as video: a MovingBar by default (bench/recording.py sends packets encoded
         # beforehand, so that many senders fit on one core).
         self.make_video = make_video or (lambda: MovingBar(*self.size, colour=self.colour))
-        self.videos = []  # the MovingBar of each connection, in order
+        self.videos = []  # the video track of each connection, in order
+        self.tones = []
         self.room = room
         self.identity = identity
         self.name = name
@@ -174,7 +182,9 @@ class Publisher:
             pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
             self.connections[sender] = (pc, fingerprints)
             await pc.setRemoteDescription(RTCSessionDescription(**description))
-            pc.addTrack(Tone())
+            tone = Tone()
+            self.tones.append(tone)
+            pc.addTrack(tone)
             video = self.make_video()
             self.videos.append(video)
             pc.addTrack(video)
@@ -191,6 +201,12 @@ class Publisher:
         candidate = candidate_from_wire(message.get("candidate"))
         if candidate is not None:
             await self.connections[message["from"]][0].addIceCandidate(candidate)
+
+    @property
+    def media_seconds(self):
+        """How much sound and how much picture the first connection's tracks made, by their own clocks: as long as
+        they were sending unless this process was too starved to keep up."""
+        return self.tones[0].sent_samples / AUDIO_RATE, self.videos[0].media_seconds
 
     @property
     def recording_announced(self):
