@@ -1,7 +1,7 @@
 """Alice, who owns a room, watches its recording in Chromium, then deletes it; Carol may not see it.
 
 The recording's files are made by Debian's ffmpeg (two people, one colour each), and composed by
-`manage.py compose_recordings --once` of the deployment, as an operator would run it.
+`manage.py compose_recordings --once` of the deployment, as an operator would run it, while the page is open.
 """
 
 import re
@@ -47,9 +47,12 @@ def record_a_meeting(deployment, slug):
              "realtime", "-cpu-used", "8", "-b:v", "600k", "-c:a", "libopus", str(path)],
             check=True, timeout=60,
         )
+    return made["id"], [media / name for name in made["names"]]
+
+
+def compose(deployment):
     output = deployment.manage("compose_recordings", "--once")
     assert "Composed 1 recording" in output, output
-    return made["id"], [media / name for name in made["names"]]
 
 
 def test_alice_watches_her_rooms_recording_then_deletes_it(sign_in, make_room, redis_deployment, artifacts):
@@ -64,8 +67,11 @@ def test_alice_watches_her_rooms_recording_then_deletes_it(sign_in, make_room, r
     expect(alice.locator(".recording")).to_have_count(1)
     expect(alice.get_by_text("Each person's own files (2)")).to_be_visible()
 
+    # The meeting is put together while she looks: the page follows it and shows the player once it is done.
+    expect(alice.get_by_text("Waiting to be put together…")).to_be_visible()
+    compose(redis_deployment)
     player = alice.locator(PLAYER)
-    expect(player).to_be_visible()
+    expect(player).to_be_visible(timeout=20_000)
     player.evaluate("video => { video.muted = true; return video.play(); }")
     alice.wait_for_function(
         f"() => {{ const v = document.querySelector('{PLAYER}'); return v.readyState >= 2 && v.currentTime > 0.5; }}"
