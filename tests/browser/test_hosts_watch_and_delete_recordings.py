@@ -42,7 +42,7 @@ def record_a_meeting(deployment, slug):
         path.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             ["/usr/bin/ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=640x480:r=30:d={seconds}",
-             "-f", "lavfi", "-i", f"sine=f={tone}:d={seconds}", "-vf", f"colorchannelmixer=rr=1:gg=0.3:bb=0.3"
+             "-f", "lavfi", "-i", f"sine=f={tone}:d={seconds}", "-vf", "colorchannelmixer=rr=1:gg=0.3:bb=0.3"
              if colour == "red" else "colorchannelmixer=rr=0.3:gg=0.3:bb=1", "-c:v", "libvpx", "-deadline",
              "realtime", "-cpu-used", "8", "-b:v", "600k", "-c:a", "libopus", str(path)],
             check=True, timeout=60,
