@@ -207,10 +207,10 @@ class ParticipantFile:
                 state, frame, arrival = work
                 if self.header_at is None:
                     self.header_at = time.monotonic()
+                media = float(frame.pts * frame.time_base)  # before writing: the encoder renumbers video frames
                 self.write(state, frame)
                 if arrival >= self.header_at:  # not held back on purpose, waiting for the video's size
-                    lag = time.monotonic() - self.zero - float(frame.pts * frame.time_base)
-                    self.max_lag = max(self.max_lag, lag)
+                    self.max_lag = max(self.max_lag, time.monotonic() - self.zero - media)
             self.close_container()
         except Exception as error:  # a full disk, a broken codec: stop this file, tell the owner
             self.fail(error)
