@@ -182,6 +182,11 @@ def bench_recording(counts, seconds):
         finally:
             deployment.stop()
             redis.stop()
+            keep = os.environ.get("BENCH_LOGS")  # a directory to keep the recorder's and daphne's logs in
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                for log in Path(workdir, "deployment").glob("*.log"):
+                    (Path(keep) / log.name).write_bytes(log.read_bytes())
     kept = [r["streams"] for r in results if r["kept_up"]]
     return {"seconds": seconds, "recorder_core": sorted(recorder_core), "runs": results,
             "most_streams_kept_up": max(kept, default=0)}
