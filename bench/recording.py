@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,49 +41,6 @@ FPS = 30
 
 
 # Recording.
-def encoded_clip(workdir, seconds=10):
-    """VP8 packets of a moving 640x480 test picture, keyframes every 2 s, encoded once with ffmpeg."""
-    import av
-
-    path = Path(workdir) / "clip.webm"
-    subprocess.run([FFMPEG, "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s=640x480:r={FPS}:d={seconds}",
-                    "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "1M", "-g", str(2 * FPS),
-                    str(path)], check=True)
-    with av.open(str(path)) as container:
-        return [bytes(packet) for packet in container.demux(video=0) if packet.size]
-
-
-def packet_track(clip):
-    """A video track that sends the clip's packets in a loop, at 30 a second in real time, without encoding."""
-    import av
-    from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-
-    class PacketTrack(MediaStreamTrack):
-        kind = "video"
-
-        def __init__(self):
-            super().__init__()
-            self.start = None
-            self.count = 0
-            self.first_sent = self.last_sent = None
-
-        async def recv(self):
-            if self.readyState != "live":
-                raise MediaStreamError
-            if self.start is None:
-                self.start = time.monotonic()
-            else:
-                self.count += 1
-                await asyncio.sleep(max(0, self.start + self.count / FPS - time.monotonic()))
-            packet = av.Packet(clip[self.count % len(clip)])
-            packet.pts, packet.time_base = self.count * 3000, Fraction(1, 90000)
-            self.first_sent = self.first_sent or time.monotonic()
-            self.last_sent = time.monotonic()
-            return packet
-
-    return PacketTrack
-
-
 def pin(pid, cores):
     """Pin every thread of a process to these cores."""
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -96,12 +52,11 @@ def pin(pid, cores):
 
 async def record_streams(count, seconds, deployment, worker, recorder, api, clip):
     from tests.recordings.conftest import file_path, in_thread, probe
-    from tests.recordings.publisher import Publisher
+    from tests.recordings.publisher import PacketVideo, Publisher
 
     slug = await in_thread(api.new_room, f"Bench {count}")
-    track = packet_track(clip)
-    people = [await Publisher(worker.ws_url, slug, f"user:{n + 10}", f"P{n}", make_video=track).join()
-              for n in range(count)]
+    people = [await Publisher(worker.ws_url, slug, f"user:{n + 10}", f"P{n}", make_video=lambda: PacketVideo(clip))
+              .join() for n in range(count)]
     try:
         _, recording = await in_thread(api.start, slug)
         await in_thread(api.wait_for, slug, recording["id"], {"recording"}, 60)
@@ -146,6 +101,7 @@ def bench_recording(counts, seconds):
 
     from tests.recorder_process import RecorderProcess
     from tests.recordings.conftest import RECORDER_ENV, Api
+    from tests.recordings.publisher import encoded_clip
     from tests.servers import Deployment, RedisServer
 
     cores = sorted(os.sched_getaffinity(0))
@@ -153,7 +109,7 @@ def bench_recording(counts, seconds):
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
     results = []
     with tempfile.TemporaryDirectory(prefix="confer-bench-recording-") as workdir:
-        clip = encoded_clip(workdir)
+        clip = encoded_clip(Path(workdir) / "clip.webm")
         pin(os.getpid(), other_cores)
         redis = RedisServer(Path(workdir) / "redis").start()
         media = Path(workdir) / "media"

@@ -56,7 +56,7 @@ FINISH_SECONDS = 20.0
 FINISH_IDLE_SECONDS = 0.5  # for tracks that never had a frame
 # Before a connection is closed, a recorder that is behind its media waits (at most this long) until what was sent
 # before the close has come in: closing drops whatever still waits in the socket and in aiortc's jitter buffers.
-CATCH_UP_SECONDS = 10.0
+CATCH_UP_SECONDS = 15.0
 CATCH_UP_TOLERANCE_SECONDS = 0.3
 # A track that received nothing while its connection was looked at this many times (every 50 ms) has nothing more
 # on its way. Counted in looks rather than seconds: a starved process looks less often, and reads less in between.

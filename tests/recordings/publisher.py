@@ -117,6 +117,57 @@ class MovingBar(MediaStreamTrack):
         return float(self.last_pts_seconds) if self.first_sent else 0.0
 
 
+def encoded_clip(path, seconds=10, size="640x480", keyframe_every=2 * FPS):
+    """Return the VP8 packets of a moving test picture, encoded once by Debian's ffmpeg.
+
+    A sender of packets cannot answer a receiver's request for a keyframe (a PLI, after lost packets): frequent
+    keyframes stand in for that.
+    """
+    import subprocess
+
+    import av
+
+    subprocess.run(["/usr/bin/ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={size}:r={FPS}:d={seconds}",
+                    "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "1M", "-g", str(keyframe_every),
+                    str(path)], check=True, timeout=120)
+    with av.open(str(path)) as container:
+        return [bytes(packet) for packet in container.demux(video=0) if packet.size]
+
+
+class PacketVideo(MediaStreamTrack):
+    """Sends a clip's VP8 packets in a loop, 30 a second, without encoding: a sender that costs almost nothing, so
+    that many fit in one process and a busy machine does not slow it down."""
+
+    kind = "video"
+
+    def __init__(self, clip):
+        super().__init__()
+        self.clip = clip
+        self.start = None
+        self.count = 0
+        self.first_sent = self.last_sent = None
+
+    async def recv(self):
+        from av import Packet
+
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self.start is None:
+            self.start = time.monotonic()
+        else:
+            self.count += 1
+            await asyncio.sleep(max(0, self.start + self.count / FPS - time.monotonic()))
+        packet = Packet(self.clip[self.count % len(self.clip)])
+        packet.pts, packet.time_base = self.count * (VIDEO_RATE // FPS), fractions.Fraction(1, VIDEO_RATE)
+        self.first_sent = self.first_sent or time.monotonic()
+        self.last_sent = time.monotonic()
+        return packet
+
+    @property
+    def media_seconds(self):
+        return self.count / FPS if self.first_sent else 0.0
+
+
 def fingerprints_of(sdp):
     return sorted(set(re.findall(r"^a=fingerprint:.*$", sdp, flags=re.M)))
 

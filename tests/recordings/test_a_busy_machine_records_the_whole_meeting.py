@@ -1,18 +1,22 @@
 """A recorder on a machine busy with other work still records the meeting for as long as it lasted.
 
-The CPU hogs are `yes` processes started by the test and killed by PID. Two people send 640x480 video and a tone
-for ten seconds; each file, reopened with PyAV, must last as long as they sent, within 5 %.
+The CPU hogs are `yes` processes started by the test and killed by PID. Two people send 640x480 VP8 (a test
+picture encoded once beforehand, so the senders cost little) and a tone for ten seconds; each file, reopened with
+PyAV, must last as long as they sent, within 5 %.
 """
 
 import asyncio
+import contextlib
+import os
 import subprocess
+from pathlib import Path
 
 import av
 import pytest
 
 from tests.recorder_process import RecorderProcess
 from tests.recordings.conftest import RECORDER_ENV, file_path, in_thread, probe
-from tests.recordings.publisher import Publisher
+from tests.recordings.publisher import PacketVideo, Publisher, encoded_clip
 from tests.servers import Deployment
 
 pytestmark = pytest.mark.slow
@@ -42,6 +46,40 @@ def deployment(tmp_path_factory, redis_server, media_root):
     deployment.stop()
 
 
+def set_priority(pid, niceness):
+    """Set every thread of a process to this niceness (Linux keeps it per thread)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
+
+
+# These tests make the machine busy in a measured way. Other work already loading it this much (several test suites
+# at once on a shared machine) leaves the recorder, and this process, an unknown and far smaller share.
+MAX_LOAD_BEFORE = 4 * (os.cpu_count() or 1)
+
+
+@pytest.fixture(autouse=True)
+def not_already_overloaded():
+    load = os.getloadavg()[0]
+    if load > MAX_LOAD_BEFORE:
+        pytest.skip(f"the machine is already loaded by other work (load average {load:.1f} > {MAX_LOAD_BEFORE}): "
+                    "how busy it is cannot be controlled")
+
+
+@pytest.fixture(autouse=True)
+def senders_first(worker):
+    """The senders (this process) and daphne run ahead of everything else, so that on a machine other work has
+    loaded too they still send in real time, and what is measured is the recorder. Needs root; else a no-op."""
+    if os.geteuid() != 0:
+        yield
+        return
+    for pid in (os.getpid(), worker.process.pid):
+        set_priority(pid, -10)
+    yield
+    for pid in (os.getpid(), worker.process.pid):
+        set_priority(pid, 0)
+
+
 @pytest.fixture
 def hogs():
     started = []
@@ -63,12 +101,19 @@ def start_recorder(deployment, worker):
         process.stop()
 
 
-async def record_two_people(api, worker, media_root, name):
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    # A keyframe every third of a second: after a packet the starved recorder lost, the picture comes back at once.
+    return encoded_clip(tmp_path_factory.mktemp("clip") / "clip.webm", keyframe_every=10)
+
+
+async def record_two_people(api, worker, media_root, name, clip):
     """Alice and Bob send for SENDING_SECONDS while recorded; return the recording and, per person, how much
     sound and picture they sent, how long their file lasts and what it holds."""
     slug = await in_thread(api.new_room, name)
-    alice = await Publisher(worker.ws_url, slug, "user:1", "Alice", role="host", size=(640, 480)).join()
-    bob = await Publisher(worker.ws_url, slug, "user:2", "Bob", size=(640, 480)).join()
+    video = lambda: PacketVideo(clip)  # noqa: E731  (640x480 VP8, encoded once: the senders cost little)
+    alice = await Publisher(worker.ws_url, slug, "user:1", "Alice", role="host", make_video=video).join()
+    bob = await Publisher(worker.ws_url, slug, "user:2", "Bob", make_video=video).join()
     people = [alice, bob]
     try:
         _, recording = await in_thread(api.start, slug)
@@ -121,11 +166,11 @@ def assert_as_long_as_sent(results):
 
 
 async def test_a_recording_made_beside_cpu_hogs_lasts_as_long_as_the_people_sent(
-    api, worker, start_recorder, media_root, hogs
+    api, worker, start_recorder, media_root, hogs, clip
 ):
     start_recorder()
     hogs(3)  # with the two publishers, daphne and the recorder: a load of about 6 on 2 cores
-    recording, results = await record_two_people(api, worker, media_root, "Busy machine")
+    recording, results = await record_two_people(api, worker, media_root, "Busy machine", clip)
 
     assert_as_long_as_sent(results)
     for _, _, streams, described in results.values():
@@ -134,14 +179,14 @@ async def test_a_recording_made_beside_cpu_hogs_lasts_as_long_as_the_people_sent
 
 
 async def test_a_recorder_starved_of_cpu_says_it_fell_behind_and_still_records_the_whole_meeting(
-    api, worker, start_recorder, media_root, hogs
+    api, worker, start_recorder, media_root, hogs, clip
 ):
     # The recorder shares one core with three hogs at a lower priority (nice 10): it gets a small share of that
     # core, less than encoding two 640x480 streams at 30 frames a second needs.
     one_core = ["taskset", "-c", "0"]
     start_recorder(prefix=[*one_core, "nice", "-n", "10"])
     hogs(3, prefix=one_core)
-    recording, results = await record_two_people(api, worker, media_root, "Starved recorder")
+    recording, results = await record_two_people(api, worker, media_root, "Starved recorder", clip)
 
     assert recording["fell_behind"] is True, recording
     assert_as_long_as_sent(results)
