@@ -1,7 +1,9 @@
-"""Run a daphne worker tuned for signalling: `python -m config.serve <daphne arguments>`.
+"""Run a daphne worker tuned for signalling: `python -m config.serve -b HOST -p PORT [more daphne arguments]`.
 
-Takes exactly daphne's command line (scripts/run and the tests start workers this way) and, before daphne
-creates its event loop, sets up three things (docs/performance.md, item 12):
+Takes daphne's command line (scripts/run and the tests start workers this way), fills in Confer's defaults
+(`--websocket-max-message-size 262144`, the application `config.asgi:application`) and, before daphne
+creates its event loop, checks that Confer's patches still fit the installed packages (config/patches.py) and sets
+up three things (docs/performance.md, item 12):
 
 - Eager socket writes (WORKER_EAGER_WRITES=0 turns them off). Twisted queues every write until the loop reports
   the socket writable: two epoll_ctl calls and a loop turn for each frame sent. When nothing is queued, a
@@ -41,24 +43,94 @@ def write_eagerly():
         # buffer fills, and anything that is not sent at once goes to the buffer: so it is left as it was.
         if (type(data) is not bytes or not data or self.TLS or self.dataBuffer or self._tempDataLen
                 or not self.connected or self.disconnecting or self._writeDisconnected or self._writeDisconnecting):
-            return queued_write(self, data)
+            return queue_or_drop(self, data)
         sent = self.writeSomeData(data)
-        if isinstance(sent, Exception) or sent < 0:
-            return queued_write(self, data)  # the loop's next write attempt reports the loss as Twisted does
+        if isinstance(sent, Exception):
+            # The peer is gone (Twisted's CONNECTION_LOST and the like). Twisted reports the loss from the read
+            # side, as it would after a failed write of its own; queueing would ask the loop to watch a socket
+            # that may already be closed.
+            return None
         if sent < len(data):
-            queued_write(self, data[sent:])
+            queue_or_drop(self, data[sent:])
+        return None
+
+    def queue_or_drop(connection, data):
+        try:
+            return queued_write(connection, data)
+        except RuntimeError as error:
+            # uvloop: "unable to perform operation on <UVPoll closed=True>" when the socket closed under us.
+            # That is the disconnect Twisted is about to report, not a failure of the application.
+            if "closed=True" not in str(error):
+                raise
+            return None
 
     tcp.Connection.write = write
+
+
+def close_bad_frames_with_their_code():
+    """Make the WebSocket layer close a frame it refuses with its code, instead of dropping the connection.
+
+    autobahn fails a connection "by drop" by default: a text frame that is not UTF-8 (1007) or a frame over
+    --websocket-max-message-size (1009) reached the client as a bare 1006. Here it sends the close frame first,
+    as docs/protocol.md says. daphne offers its server class for extension; the option is autobahn's public one.
+    """
+    from daphne.cli import CommandLineInterface
+    from daphne.server import Server
+
+    class ConferServer(Server):
+        def listen_success(self, port):
+            self.ws_factory.setProtocolOptions(failByDrop=False)
+            super().listen_success(port)
+
+    CommandLineInterface.server_class = ConferServer
+
+
+# What every Confer worker runs with, unless its command line says otherwise: scripts/run and the tests start
+# workers alike through this, so a test exercises what a deployment runs.
+DEFAULT_OPTIONS = ["--websocket-max-message-size", "262144"]
+DEFAULT_APPLICATION = "config.asgi:application"
+
+
+def with_defaults(arguments):
+    """Return daphne's arguments with Confer's defaults filled in where they are missing."""
+    arguments = list(arguments)
+    if "--websocket-max-message-size" not in arguments:
+        arguments = DEFAULT_OPTIONS + arguments
+    if not arguments or ":" not in arguments[-1] or arguments[-1].startswith("-"):
+        arguments.append(DEFAULT_APPLICATION)
+    return arguments
+
+
+def log_access_through_logging():
+    """Send daphne's access log through Python logging (logger `daphne.access`, INFO) instead of straight to
+    stdout, so LOG_LEVEL, LOG_FORMAT=json and the filter that redacts secrets apply to it: a logged path can carry
+    a token, and an OAuth callback's query its authorization code."""
+    import logging
+
+    from daphne import access
+
+    logger = logging.getLogger("daphne.access")
+
+    def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
+        logger.info('%s "%s" %s %s', host, request, status or "-", length or "-")
+
+    access.AccessLogGenerator.write_entry = write_entry
 
 
 def main():
     tune()
     from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
 
-    if os.environ.get("WORKER_EAGER_WRITES", "1") != "0":
-        write_eagerly()
+    from config import patches
 
-    sys.argv[0] = "daphne"
+    eager = os.environ.get("WORKER_EAGER_WRITES", "1") != "0"
+    patches.check([patch.name for patch in patches.PATCHES if eager or "eager" not in patch.name])
+    if eager:
+        write_eagerly()
+    close_bad_frames_with_their_code()
+    log_access_through_logging()
+
+    sys.argv = ["daphne", *with_defaults(sys.argv[1:])]
     CommandLineInterface.entrypoint()
 
 

@@ -1,4 +1,6 @@
-"""Path converters for the API."""
+"""Path converters for the API, registered once when this module is imported."""
+
+from django.urls import register_converter
 
 
 class DatabaseIdConverter:
@@ -12,3 +14,6 @@ class DatabaseIdConverter:
     def to_url(self, value):
         return str(value)
 
+
+
+register_converter(DatabaseIdConverter, "db_id")

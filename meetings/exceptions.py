@@ -15,7 +15,20 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from meetings.actions import Refused
+from signalling.publish import publish
+
 logger = logging.getLogger("meetings.api")
+
+# How a refused change (meetings.actions.Refused) reads over HTTP, by its code: the request was fine, the state of
+# things does not allow it (409), or it names something that is not there (404). No recorder running is not a server
+# error either: the deployment has nothing to do it with yet.
+REFUSAL_STATUS = {
+    "not-allowed": status.HTTP_403_FORBIDDEN,
+    "unknown-peer": status.HTTP_404_NOT_FOUND,
+    "room-not-found": status.HTTP_404_NOT_FOUND,
+    "bad-message": status.HTTP_400_BAD_REQUEST,
+}
 
 
 class ApiError(exceptions.APIException):
@@ -45,6 +58,9 @@ def first_message(errors):
 
 def exception_handler(exc, context):
     """Turn any exception raised in an API view into a JSON error with a code."""
+    if isinstance(exc, Refused):
+        publish(exc.outbox)  # what was changed on the way all the same
+        exc = ApiError(REFUSAL_STATUS.get(exc.code, status.HTTP_409_CONFLICT), exc.code, exc.message)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)

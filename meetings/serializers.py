@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from meetings.models import Invite, Room
 from meetings.tokens import ROLES
+from signalling.contract import HIDDEN_ROLES
 
 IDENTITY_PATTERN = r"^[A-Za-z0-9._:@+\-]{1,128}$"
 
@@ -16,7 +17,7 @@ class RoomSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Room
-        fields = ["slug", "name", "access", "max_participants", "is_locked", "owner", "created", "url"]
+        fields = ["slug", "name", "access", "max_participants", "is_locked", "media_route", "owner", "created", "url"]
         read_only_fields = ["slug", "owner", "created", "url"]
 
     def get_url(self, room) -> str:
@@ -37,6 +38,11 @@ class RoomSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The roles a service may hand out: every visible one. A recorder is hidden, so only the recording service (which
+# tells everyone in the room) makes recorder tokens.
+SERVICE_ROLES = tuple(role for role in ROLES if role not in HIDDEN_ROLES)
+
+
 @extend_schema_serializer(component_name="ServiceToken")
 class ServiceTokenRequestSerializer(serializers.Serializer):
     """What a service names when it asks for a token for one of its own users."""
@@ -47,7 +53,8 @@ class ServiceTokenRequestSerializer(serializers.Serializer):
         "The token's `sub` becomes `ext:<api key id>:<identity>`.",
     )
     name = serializers.CharField(max_length=64, help_text="What others in the room see.")
-    role = serializers.ChoiceField(choices=ROLES, default="participant")
+    role = serializers.ChoiceField(choices=SERVICE_ROLES, default="participant",
+                                   help_text="Not `recorder`: a hidden listener is made only by Confer's recorder.")
 
 
 class TokenSerializer(serializers.Serializer):
@@ -61,7 +68,7 @@ class TokenSerializer(serializers.Serializer):
 
 
 class ParticipantSerializer(serializers.Serializer):
-    """A participant as peers see it in rosters (signalling.roster.describe, docs/protocol.md)."""
+    """A participant as peers see it in rosters (signalling.wire.describe, docs/protocol.md)."""
 
     peer_id = serializers.CharField()
     name = serializers.CharField()
@@ -72,6 +79,10 @@ class ParticipantSerializer(serializers.Serializer):
     screen = serializers.BooleanField(help_text="Sharing a screen.")
     hand = serializers.BooleanField(help_text="Hand raised.")
     connected = serializers.BooleanField(help_text="False while its socket is down and its seat is kept for it.")
+
+
+class MuteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["audio", "video", "screen"], help_text="Which source to turn off.")
 
 
 class InviteSerializer(serializers.ModelSerializer):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from meetings import access, actions, guests
 from meetings.forms import AddMemberForm, JoinForm, RoomForm, RoomSettingsForm
 from meetings.models import Room
+from signalling.publish import publish
 
 RECENT_ROOMS_ON_HOME = 6
 
@@ -98,7 +99,7 @@ def render_settings(request, room, room_form=None, member_form=None, status=200)
         "room": room,
         "room_form": room_form or RoomSettingsForm(instance=room),
         "member_form": member_form or AddMemberForm(room=room),
-        "memberships": room.memberships.select_related("user").order_by("user__username"),
+        "memberships": room.memberships.select_related("user").order_by("added"),
         "room_link": request.build_absolute_uri(room.get_absolute_url()),
     }
     return render(request, "meetings/room_settings.html", context, status=status)
@@ -112,25 +113,26 @@ def room_settings(request, room):
     room_form = RoomSettingsForm(request.POST, instance=Room.objects.get(pk=room.pk))
     if not room_form.is_valid():
         return render_settings(request, room, room_form=room_form)
-    save_room_settings(room, room_form.cleaned_data)
+    save_room_settings(room, room_form.cleaned_data, request.user)
     messages.success(request, _("The room's settings were saved."))
     return redirect("room_settings", slug=room.slug)
 
 
-def save_room_settings(room, data):
+def save_room_settings(room, data, by):
     """Save the settings form through update_room, which checks, saves and tells the meeting."""
     password = data["password"] if data.get("password") else ("" if data.get("clear_password") else None)
-    actions.update_room(
-        room, password=password, name=data["name"], access=data["access"], max_participants=data["max_participants"],
-        requires_approval=data["requires_approval"], ice_transport_policy=data["ice_transport_policy"],
-    )
+    publish(actions.update_room(
+        room, actions.Actor.user(by), password=password, name=data["name"], access=data["access"],
+        max_participants=data["max_participants"], requires_approval=data["requires_approval"],
+        ice_transport_policy=data["ice_transport_policy"], media_route=data["media_route"],
+    ))
 
 
 @require_POST
 @manager_only
 def room_lock(request, room):
     locked = request.POST.get("locked") == "1"
-    actions.set_locked(room, locked)
+    publish(actions.set_locked(room, locked, actions.Actor.user(request.user)))
     if locked:
         messages.success(request, _("The room is locked: nobody new can join."))
     else:
@@ -144,18 +146,20 @@ def room_add_member(request, room):
     member_form = AddMemberForm(request.POST, room=room)
     if not member_form.is_valid():
         return render_settings(request, room, member_form=member_form)
-    user = member_form.cleaned_data["who"]
-    actions.add_member(room, user)
-    messages.success(request, _("%(name)s is now a member of this room.") % {"name": user.name})
+    who, user = member_form.cleaned_data["who"]
+    actions.add_member(room, user, added_as=who)
+    # The same answer whether or not an account answers to it: the settings never tell who has an account.
+    messages.success(request, _("“%(who)s” is on the members list: if that is someone's username or email, they "
+                                "can come in.") % {"who": who})
     return redirect("room_settings", slug=room.slug)
 
 
 @require_POST
 @manager_only
-def room_remove_member(request, room, user_id):
-    user = get_object_or_404(get_user_model(), pk=user_id)
-    actions.remove_member(room, user)
-    messages.success(request, _("%(name)s is no longer a member of this room.") % {"name": user.name})
+def room_remove_member(request, room, member_id):
+    member = get_object_or_404(room.memberships, pk=member_id)
+    actions.remove_member(room, member_id=member.pk)
+    messages.success(request, _("“%(who)s” is no longer on the members list.") % {"who": member.label})
     return redirect("room_settings", slug=room.slug)
 
 
@@ -163,7 +167,7 @@ def room_remove_member(request, room, user_id):
 def room_delete(request, room):
     if request.method == "POST":
         name = room.name
-        actions.delete_room(room)
+        publish(actions.delete_room(room, actions.Actor.user(request.user)))
         messages.success(request, _("The room “%(name)s” was deleted.") % {"name": name})
         return redirect("my_rooms")
     return render(request, "meetings/delete_room.html", {"room": room})

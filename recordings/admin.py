@@ -4,6 +4,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from meetings import actions
+from meetings.admin import RoomAdmin, act
 from recordings import composer, service
 from recordings.models import Composition, RecorderProcess, Recording, RecordingFile
 
@@ -93,10 +94,7 @@ class RecordingAdmin(admin.ModelAdmin):
     @admin.action(description=_("Stop the selected recordings"))
     def stop_recordings(self, request, queryset):
         for recording in queryset.filter(status__in=Recording.ACTIVE).select_related("room"):
-            try:
-                actions.stop_recording(recording.room, f"user:{request.user.pk}")
-            except actions.NotAllowed as error:
-                self.message_user(request, str(error), messages.WARNING)
+            act(self, request, actions.stop_recording, recording.room)
 
 
 @admin.register(RecorderProcess)
@@ -117,26 +115,18 @@ class RecorderProcessAdmin(admin.ModelAdmin):
 @admin.action(description=_("Start recording the selected rooms' meetings"))
 def start_recording(modeladmin, request, queryset):
     for room in queryset:
-        try:
-            actions.start_recording(room, f"user:{request.user.pk}")
+        if act(modeladmin, request, actions.start_recording, room):
             modeladmin.message_user(request, _("Recording %(room)s.") % {"room": room})
-        except actions.NotAllowed as error:
-            modeladmin.message_user(request, f"{room}: {error}", messages.ERROR)
 
 
 @admin.action(description=_("Stop recording the selected rooms' meetings"))
 def stop_recording(modeladmin, request, queryset):
     for room in queryset:
-        try:
-            actions.stop_recording(room, f"user:{request.user.pk}")
+        if act(modeladmin, request, actions.stop_recording, room) is not None:
             modeladmin.message_user(request, _("Stopping the recording of %(room)s.") % {"room": room})
-        except actions.NotAllowed as error:
-            modeladmin.message_user(request, f"{room}: {error}", messages.WARNING)
 
 
 def add_room_actions():
-    from meetings.admin import RoomAdmin
-
     RoomAdmin.actions = [*RoomAdmin.actions, start_recording, stop_recording]
 
 

@@ -13,23 +13,13 @@ from meetings.exceptions import ApiError
 from recordings import composer, media, removal
 from recordings.models import Composition, Recording, RecordingFile
 from recordings.serializers import RecordingSerializer
+from signalling.publish import publish
 
-# How each refusal of recordings.service reads over HTTP: a conflict with the state of things, told apart by code.
-# (No recorder running is not a server error: the request is fine, the deployment has nothing to do it with yet.)
-REFUSAL_STATUS = {
-    "no-recorder": status.HTTP_409_CONFLICT,
-    "already-recording": status.HTTP_409_CONFLICT,
-    "not-recording": status.HTTP_409_CONFLICT,
-}
 START_CONFLICT = error_response(
     "A recording is starting or running already (`already-recording`), or no recorder process is running "
     "(`no-recorder`)."
 )
 STOP_CONFLICT = error_response("No recording is starting or running (`not-recording`).")
-
-
-def refused(error):
-    return ApiError(REFUSAL_STATUS.get(error.code, status.HTTP_403_FORBIDDEN), error.code, str(error))
 
 
 def recordings_of(room):
@@ -81,10 +71,7 @@ class RoomRecordingView(APIView):
     )
     def post(self, request, slug):
         room = get_room(request, slug, manage=True)
-        try:
-            recording = actions.start_recording(room, f"user:{acting_user(request).pk}")
-        except actions.NotAllowed as error:
-            raise refused(error) from None
+        recording = publish(actions.start_recording(room, actions.Actor.user(acting_user(request)))).result
         return Response(RecordingSerializer(recording, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
@@ -100,10 +87,7 @@ class RoomRecordingView(APIView):
     )
     def delete(self, request, slug):
         room = get_room(request, slug, manage=True)
-        try:
-            recording = actions.stop_recording(room, f"user:{acting_user(request).pk}")
-        except actions.NotAllowed as error:
-            raise refused(error) from None
+        recording = publish(actions.stop_recording(room, actions.Actor.user(acting_user(request)))).result
         return Response(RecordingSerializer(recording, context={"request": request}).data,
                         status=status.HTTP_202_ACCEPTED)
 

@@ -1,12 +1,9 @@
 """Included by meetings/api_urls.py under /api/."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
-from meetings.converters import DatabaseIdConverter
-
+from meetings import converters  # noqa: F401  (registers <db_id:…>)
 from recordings import api
-
-register_converter(DatabaseIdConverter, "db_id")
 
 urlpatterns = [
     path("v1/rooms/<slug:slug>/recording/", api.RoomRecordingView.as_view(), name="api-room-recording"),

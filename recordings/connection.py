@@ -169,7 +169,7 @@ class PeerRecording:
     async def end_connection(self):
         """Close the connection, then its files: closing it first makes aiortc's decoders hand over every frame
         they still hold, so a recorder that was behind writes the meeting to its end."""
-        await self.catch_up()
+        await catch_up(self)
         pc, self.pc = self.pc, None
         if pc is not None:
             await pc.close()
@@ -177,28 +177,6 @@ class PeerRecording:
         for sink, handle in sinks:
             await sink.stop()
             await self.recorder.files.close(handle, sink)
-
-    async def catch_up(self):
-        """Let what was sent before now reach the files before the connection closes (a recorder behind its media
-        would otherwise lose the end: closing drops what still waits in the socket and in aiortc's buffers)."""
-        moment = time.time()
-        deadline = time.monotonic() + CATCH_UP_SECONDS
-        tracks = [(sink, state) for sink, _ in self.sinks for state in sink.tracks]
-        seen = {id(state): (state.frames, 0) for _, state in tracks}  # frames, looks without a new one
-        while self.pc is not None and time.monotonic() < deadline:
-            behind = False
-            for sink, state in tracks:
-                frames, still = seen[id(state)]
-                still = still + 1 if state.frames == frames else 0
-                seen[id(state)] = (state.frames, still)
-                if not sink.reached(state, moment) and still < CATCH_UP_IDLE_LOOKS:
-                    behind = True
-            if not behind:
-                return
-            await asyncio.sleep(0.05)
-        if tracks and time.monotonic() >= deadline:
-            log.warning("recording %s: %s was still behind when its connection closed", self.recorder.recording_id,
-                        self.peer_id)
 
     def cancel_answer_timer(self):
         if self.answer_timer is not None:
@@ -213,3 +191,29 @@ class PeerRecording:
     @staticmethod
     def describe(description):
         return {"type": description.type, "sdp": description.sdp}
+
+
+async def catch_up(recording):
+    """Let what was sent before now reach a participant's files before its connection closes (a recorder behind its
+    media would otherwise lose the end: closing drops what still waits in the socket and in aiortc's buffers).
+
+    `recording` has `pc`, `sinks`, `recorder` and `peer_id`: a PeerRecording, or through the server a FeedRecording.
+    """
+    moment = time.time()
+    deadline = time.monotonic() + CATCH_UP_SECONDS
+    tracks = [(sink, state) for sink, _ in recording.sinks for state in sink.tracks]
+    seen = {id(state): (state.frames, 0) for _, state in tracks}  # frames, looks without a new one
+    while recording.pc is not None and time.monotonic() < deadline:
+        behind = False
+        for sink, state in tracks:
+            frames, still = seen[id(state)]
+            still = still + 1 if state.frames == frames else 0
+            seen[id(state)] = (state.frames, still)
+            if not sink.reached(state, moment) and still < CATCH_UP_IDLE_LOOKS:
+                behind = True
+        if not behind:
+            return
+        await asyncio.sleep(0.05)
+    if tracks and time.monotonic() >= deadline:
+        log.warning("recording %s: %s was still behind when its connection closed", recording.recorder.recording_id,
+                    recording.peer_id)

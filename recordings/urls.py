@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from meetings import converters  # noqa: F401  (registers <db_id:…>)
 from recordings import views
 
 urlpatterns = [

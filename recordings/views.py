@@ -18,7 +18,7 @@ from recordings.models import Composition, Recording, RecordingFile
 
 def retention_days():
     """Days a finished recording is kept; 0 keeps it until someone deletes it (RECORDING_RETENTION_DAYS)."""
-    return max(0, int(getattr(settings, "RECORDING_RETENTION_DAYS", 0) or 0))
+    return settings.RECORDING_RETENTION_DAYS
 
 
 def recording_of(room, recording_id):

@@ -31,11 +31,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from meetings import actions, signals
+from meetings import access, actions
 from recordings import service
 from recordings.composer import Composer
 from recordings.models import RecorderProcess, Recording, RecordingFile
 from recordings.recorder import Outcome, RoomRecorder
+from signalling.publish import publish
 
 log = logging.getLogger(__name__)
 db = database_sync_to_async
@@ -182,18 +183,17 @@ def claim(recording_id, process):
             return recording
         stopped_first = recording.status == Recording.Status.STOPPING and recording.recorder_id is None
     if stopped_first:
-        service.finish(recording_id, Recording.Status.DONE, "requested")
+        publish(actions.finish_recording(recording_id, Recording.Status.DONE, "requested"))
     return None
 
 
-def mark_recording(recording_id):
-    with transaction.atomic():
-        started = Recording.objects.filter(pk=recording_id, status=Recording.Status.STARTING).update(
-            status=Recording.Status.RECORDING, started_at=timezone.now()
-        )
-        Recording.objects.filter(pk=recording_id, started_at__isnull=True).update(started_at=timezone.now())
-        if started:
-            signals.recording_started.send(Recording, recording=Recording.objects.select_related("room").get(pk=recording_id))
+def finish(recording_id, outcome):
+    publish(actions.finish_recording(recording_id, outcome.status, outcome.stop_reason, outcome.error))
+
+
+def finish_lost_recordings():
+    for outbox in actions.finish_lost_recordings():
+        publish(outbox)
 
 
 def statuses(recording_ids):
@@ -202,7 +202,7 @@ def statuses(recording_ids):
 
 def recorder_token(recording):
     """Return a fresh room token for this recording's recorder: each recording has its own identity."""
-    token, _ = actions.issue_token(identity=f"recorder:{recording.pk}", name="Recorder", room=recording.room,
+    token, _ = access.issue_token(identity=f"recorder:{recording.pk}", name="Recorder", room=recording.room,
                                    role="recorder")
     return token
 
@@ -276,7 +276,7 @@ class RecorderWorker:
                         self.recorders[recording_id].stop(Outcome("done", "requested"))
                     elif status in Recording.FINISHED:  # a sweep took this process for dead
                         self.recorders[recording_id].stop(Outcome(status, "recorder-lost"))
-                await db(service.sweep)()
+                await db(finish_lost_recordings)()
             except Exception:
                 log.exception("the recorder's heartbeat failed; trying again")
             await asyncio.sleep(settings.RECORDER_HEARTBEAT_SECONDS)
@@ -291,7 +291,7 @@ class RecorderWorker:
             make_token=functools.partial(recorder_token, recording),
             files=RecordingFiles(recording),
             limits=Limits.from_settings(),
-            on_started=lambda: db(mark_recording)(recording.pk),
+            on_started=lambda: db(actions.recording_started)(recording.pk),
         )
         self.recorders[recording.pk] = recorder
         self.update_capacity()
@@ -304,7 +304,7 @@ class RecorderWorker:
             outcome = Outcome("failed", "error", "The recorder failed.")
             raise
         finally:
-            await db(service.finish)(recorder.recording_id, outcome.status, outcome.stop_reason, outcome.error)
+            await db(finish)(recorder.recording_id, outcome)
             self.recorders.pop(recorder.recording_id, None)
             self.update_capacity()
         log.warning("recording %s ended: %s (%s)", recorder.recording_id, outcome.status, outcome.stop_reason)
@@ -333,6 +333,10 @@ def use_ice_host_addresses(addresses):
     if not addresses:
         return
     import aioice.ice
+
+    from config import patches
+
+    patches.check(["recordings.worker ICE host addresses"])
 
     def chosen(use_ipv4, use_ipv6):
         return [a for a in addresses if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]

@@ -1,160 +1,115 @@
-"""The signalling consumer: decode, call the core, send. docs/protocol.md is its contract."""
+"""The room consumer: one participant's socket in one room. Decode, call the core, send; docs/protocol.md is its
+contract, signalling.socket its plumbing, meetings.actions every change it asks for."""
 
 import asyncio
+import functools
 import logging
+import math
 import time
+from dataclasses import dataclass
 
-from autobahn.exception import Disconnected
-from channels.db import database_sync_to_async
-from channels.exceptions import ChannelFull, StopConsumer
-from channels.layers import get_channel_layer
-from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.consumer import get_handler_name
+from channels.exceptions import ChannelFull
 from django.conf import settings
 
 from meetings import actions
-from meetings.tokens import ROLE_PERMISSIONS, TokenError, verify_room_token
-from signalling import chat, housekeeping, moderation, protocol, roster
+from meetings.tokens import TokenError, verify_room_token
+from observability import context, metrics
+from signalling import admission, chat, db, housekeeping, limits, protocol, seats
+from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, ROLE_PERMISSIONS
 from signalling.ice import ice_configuration
+from signalling.media import ServerMedia
 from signalling.protocol import ProtocolError, UserError
 from signalling.publish import apublish, room_group
+from signalling.socket import SignallingSocket
+from signalling.wire import describe_room
 
 log = logging.getLogger(__name__)
-db = database_sync_to_async
 
-# What a peer notice makes the addressed socket do: close with this error, its seat already gone.
+# How long a room event that came before its predecessors waits for them (see room_event).
+REORDER_SECONDS = 0.25
+
+# What a notice makes the addressed socket do: close with this error, its seat already gone.
 CLOSING_NOTICES = {
     "replaced": ("replaced", "You joined from somewhere else; this connection was replaced."),
     "moved": ("replaced", "This session was resumed on another connection."),
     "removed": ("removed", "A moderator removed you from this meeting."),
     "denied": ("denied", "A moderator did not let you in."),
     "ended": ("meeting-ended", "The meeting was ended for everyone."),
+    "deleted": ("room-not-found", "This room was deleted."),
 }
 
 
-class TokenBucket:
-    """Allow `rate` messages a second on average and bursts of up to `burst`."""
+@dataclass(frozen=True)
+class Moderation:
+    """A moderation message: the action it calls and the message fields it passes on, by the action's names."""
 
-    def __init__(self, rate, burst):
-        self.rate = rate
-        self.burst = burst
-        self.tokens = float(burst)
-        self.updated = time.monotonic()
-
-    def take(self):
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
+    action: object
+    fields: tuple = ()
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+MODERATION = {
+    "remove": Moderation(actions.remove_participant, (("peer_id", "peer_id"),)),
+    "mute": Moderation(actions.mute, (("peer_id", "peer_id"), ("kind", "kind"))),
+    "ask-unmute": Moderation(actions.ask_to_unmute, (("peer_id", "peer_id"), ("kind", "kind"))),
+    "lock": Moderation(actions.update_room, (("is_locked", True),)),
+    "unlock": Moderation(actions.update_room, (("is_locked", False),)),
+    "end-meeting": Moderation(actions.end_meeting),
+    "set-role": Moderation(actions.set_role, (("peer_id", "peer_id"), ("role", "role"))),
+    "admit": Moderation(actions.admit, (("peer_id", "peer_id"),)),
+    "deny": Moderation(actions.deny, (("peer_id", "peer_id"),)),
+    "start-recording": Moderation(actions.start_recording),
+    "stop-recording": Moderation(actions.stop_recording),
+}
+
+
+def arguments(moderation, message):
+    """Return the action's keyword arguments: a message field where the table names one, else the value given."""
+    return {name: message[source] if isinstance(source, str) else source for name, source in moderation.fields}
+
+
+class RoomConsumer(SignallingSocket):
     """One participant's socket in one room."""
-
-    async def __call__(self, scope, receive, send):
-        # channels' AsyncConsumer.__call__, with a cheaper loop than its await_many_dispatch: that starts a task
-        # and an asyncio.wait for every message, a sixth of the worker's time under load. Here one long-lived task
-        # per source (the socket, the channel layer) hands each message on to dispatch, one at a time.
-        self.scope = scope
-        self.base_send = send
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = await self.channel_layer.new_channel()
-        turn = asyncio.Lock()
-
-        async def feed(source, *args):
-            while True:
-                message = await source(*args)
-                async with turn:
-                    await self.dispatch(message)
-
-        feeders = [asyncio.ensure_future(feed(receive)),
-                   asyncio.ensure_future(feed(self.channel_layer.receive, self.channel_name))]
-        try:
-            done, _ = await asyncio.wait(feeders, return_when=asyncio.FIRST_EXCEPTION)
-            for feeder in done:
-                feeder.result()  # StopConsumer once the socket is gone; anything else is a crash
-        except StopConsumer:
-            pass
-        finally:
-            for feeder in feeders:
-                feeder.cancel()
-            await asyncio.gather(*feeders, return_exceptions=True)
-            # Also after a crash (the channel layer gone, say): keep the seat for a resume instead of leaking it.
-            await self.release_seat(keep_seat=True)
-
-    async def dispatch(self, message):
-        # channels hops into its database thread (aclose_old_connections) before every message. Our database work
-        # goes through database_sync_to_async, which does that itself in the same thread, so skip the hop: with
-        # it, every relay in the worker queued behind every other consumer's database work.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def connect(self):
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
         self.group = room_group(self.slug)
         self.peer_id = None
         self.seat = None  # None before joining, then "lobby" or "joined"; None again once released
-        self.closing = False
         self.peers = {}  # peer id -> channel name of the others in this room, kept current by room events
         self.seq = 0
-        self.last_heard = time.monotonic()
-        self.bucket = TokenBucket(settings.SIGNALLING_RATE, settings.SIGNALLING_BURST)
-        self.dropped = 0
-        await self.accept()
-        self.join_deadline = asyncio.get_running_loop().call_later(
-            settings.SIGNALLING_JOIN_TIMEOUT, lambda: asyncio.ensure_future(self.join_timed_out())
-        )
+        self.early = {}  # seq -> a room event that came before the ones it follows
+        self.gap_timer = None
+        self.media = ServerMedia(self)  # media through the server, once the client asks for it
+        await super().connect()
 
-    async def join_timed_out(self):
-        if self.seat is None and not self.closing:
-            await self.refuse(ProtocolError("join-timeout", "No join message arrived in time."))
-
-    # From the client.
-    async def receive(self, text_data=None, bytes_data=None):
-        if self.closing:
-            return
-        self.last_heard = time.monotonic()
-        try:
-            if not self.bucket.take():
-                await self.over_rate()
-                return
-            self.dropped = 0
-            if bytes_data is not None:
-                raise ProtocolError("protocol-error", "Binary frames are not part of this protocol.")
-            data = protocol.decode_frame(text_data, settings.SIGNALLING_MAX_MESSAGE_BYTES)
-            message = protocol.parse_client_message(data, joined=self.seat is not None)
-            self.check_allowed(message)
-            await self.handlers[message.type](self, message)
-        except UserError as error:
-            await self.send_payload(protocol.error_message(error.code, error.message, in_reply_to=error.in_reply_to))
-        except ProtocolError as error:
-            await self.refuse(error)
-        except Exception:
-            log.exception("signalling failed on a message in room %s", self.slug)
-            await self.refuse(ProtocolError("internal-error", "The server failed; reconnect to resume."), True)
-
-    async def over_rate(self):
-        self.dropped += 1
-        if self.dropped >= settings.SIGNALLING_FLOOD_LIMIT:
-            await self.refuse(ProtocolError("flooding", "Too many messages; the connection was closed."))
-        elif self.dropped == 1:
-            await self.send_payload(
-                protocol.error_message("rate-limited", "Too many messages: slow down; messages are being dropped.")
-            )
-
-    def check_allowed(self, message):
-        if self.seat == "lobby" and message.type not in protocol.LOBBY_TYPES:
-            raise UserError("not-admitted", "You are waiting in the lobby.", message.type)
-        if message.type in protocol.MODERATION_TYPES and not self.can("moderate"):
-            raise UserError("not-allowed", "Only hosts and moderators can do that.", message.type)
+    def joined(self):
+        return self.seat is not None
 
     def can(self, permission):
         return permission in self.permissions
+
+    def set_role(self, role):
+        self.role = role
+        self.permissions = self.claims.permissions if role == self.claims.role else ROLE_PERMISSIONS[role]
+
+    @property
+    def actor(self):
+        return actions.Actor(self.claims.identity, self.peer_id)
+
+    # From the client.
+
+    async def handle(self, message):
+        if self.seat == "lobby" and message.type not in protocol.LOBBY_TYPES:
+            raise UserError("not-admitted", "You are waiting in the lobby.", message.type)
+        needed = MESSAGE_PERMISSIONS.get(message.type)
+        if needed is not None and not self.can(needed):
+            if needed == "moderate":
+                raise UserError("not-allowed", "Only hosts and moderators can do that.", message.type)
+            raise UserError("not-allowed", f"Your role may not {message.type}.", message.type)
+        if message.type in MODERATION:
+            await self.moderate(message)
+        else:
+            await self.handlers[message.type](self, message)
 
     async def on_join(self, message):
         version = protocol.choose_version(message["versions"])
@@ -169,42 +124,69 @@ class RoomConsumer(AsyncWebsocketConsumer):
             )
         except TokenError as error:
             raise ProtocolError(error.code, error.message) from None
+        # The rate limit follows the identity from here: reconnecting does not refill it.
+        self.bucket = limits.rates.bucket_for(claims.identity)
         # In the group before the admission reads the state: no room event can fall between the two.
         await self.channel_layer.group_add(self.group, self.channel_name)
         try:
-            admission = await db(roster.admit)(
-                self.slug, claims, self.channel_name, message["password"], message["resume"], message["state"]
-            )
+            admitted = await self.admit(claims, message)
         except ProtocolError:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             raise
-        self.join_deadline.cancel()
         self.version = version
         self.claims = claims
-        self.room = admission.room
-        self.peer_id = admission.participant.peer_id
-        self.set_role(admission.participant.role)
-        self.hidden = claims.role in roster.HIDDEN_ROLES
-        self.resume_secret = admission.resume_secret
-        self.seat = admission.participant.status if admission.participant.status == "lobby" else "joined"
-        housekeeping.track(self)
-        await apublish(admission.outbox, self.slug)
+        self.room = admitted.room
+        self.peer_id = admitted.participant.peer_id
+        self.set_role(admitted.participant.role)
+        self.hidden = claims.role in HIDDEN_ROLES
+        self.resume_secret = admitted.resume_secret
+        self.seat = "lobby" if admitted.participant.status == "lobby" else "joined"
+        context.bind(peer_id=self.peer_id)
+        if not admitted.resumed:
+            metrics.joined(self.role)
+        housekeeping.track(self, self.peer_id, self.channel_name, self.group if self.seat == "joined" else None)
+        await apublish(admitted.outbox)
         if self.seat == "lobby":
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.send_payload(
                 {"type": "lobby", "version": version, "peer_id": self.peer_id, "resume_secret": self.resume_secret,
-                 "room": roster.describe_room(self.room)}
+                 "room": describe_room(self.room)}
             )
         else:
-            await self.send_welcome(admission.welcome, resumed=admission.resumed)
+            await self.send_welcome(admitted.welcome, resumed=admitted.resumed)
 
-    def set_role(self, role):
-        self.role = role
-        self.permissions = self.claims.permissions if role == self.claims.role else roster_permissions(role)
+    async def admit(self, claims, message):
+        """Take a seat; when the room's password stands in the way, check the password first, off the database
+        thread and outside any lock, within the guess limits (signalling/limits.py)."""
+        attempt = functools.partial(db.run, admission.admit, self.slug, claims, self.channel_name,
+                                    resume=message["resume"], presence=message["state"], address=self.address())
+        try:
+            return await attempt()
+        except admission.PasswordNeeded as needed:
+            password_hash = needed.password_hash
+        password = message["password"]
+        if not password:
+            raise ProtocolError("password-required", "This room needs a password.")
+        guesses, address = limits.guesses(), self.address()
+        wait = await guesses.retry_after(claims.identity, self.slug, address)
+        if wait > 0:
+            raise ProtocolError("too-many-attempts", f"Too many wrong passwords: try again in {math.ceil(wait)} s.",
+                                retry_after=math.ceil(wait))
+        if not await limits.password_matches(password, password_hash):
+            await guesses.wrong(claims.identity, self.slug, address)
+            raise ProtocolError("bad-password", "That is not the room's password.")
+        await guesses.right(claims.identity, self.slug, address)
+        return await attempt(verified_hash=password_hash)
+
+    def address(self):
+        """The client's address (the proxy's word for it only when the proxy is trusted: config.proxies)."""
+        client = self.scope.get("client")
+        return client[0] if client else ""
 
     async def send_welcome(self, welcome=None, resumed=False):
-        welcome = dict(welcome or await db(roster.welcome_data)(self.peer_id))
+        welcome = dict(welcome or await db.run(seats.welcome_data, self.peer_id, write=False))
         self.seq = welcome["state"]["seq"]
+        self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
         self.peers = welcome.pop("channels")
         me = welcome.pop("me")
         self.set_role(me["role"])
@@ -223,13 +205,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 **ice_configuration(self.claims, self.room),
             }
         )
+        if welcome["state"]["room"].get("route") == "sfu":
+            self.post({"type": "media.event", "event": {"type": "prepare"}})  # join Janus while the page starts
 
     async def on_relay(self, message):
         if message.type in ("offer", "answer") and not self.can("publish"):
             if protocol.sdp_sends_media(message["description"]["sdp"]):
                 raise UserError("not-allowed", "Your role may receive but not send audio or video.", message.type)
         to = message["to"]
-        channel = self.peers.get(to) or await db(roster.channel_of)(self.room.pk, to)
+        channel = self.peers.get(to) or await db.run(seats.channel_of, self.room.pk, to, write=False)
         if channel is None or to == self.peer_id:
             raise UserError("unknown-peer", f"There is no peer {to[:32]} in this room.", message.type)
         payload = protocol.relayed(message, self.peer_id)
@@ -238,12 +222,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         try:
             await self.channel_layer.send(channel, {"type": "peer.relay", "room": self.slug, "payload": payload})
         except ChannelFull:
+            metrics.layer_error("channel-full")
             raise UserError("peer-unreachable", "That peer is not reading its messages; try again.", message.type)
+        metrics.relayed(message.type, time.monotonic() - self.last_heard)
 
     async def on_leave(self, message):
         await self.release_seat(keep_seat=False)
         self.closing = True
-        await self.close(code=protocol.CLOSE_CODES["normal"])
+        await self.close(code=1000)
 
     async def on_ping(self, message):
         await self.send_payload({"type": "pong"})
@@ -252,8 +238,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_payload({"type": "ice-servers", **ice_configuration(self.claims, self.room)})
 
     async def on_resync(self, message):
-        welcome = await db(roster.welcome_data)(self.peer_id)
+        welcome = await db.run(seats.welcome_data, self.peer_id, write=False)
         self.seq = welcome["state"]["seq"]
+        self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
         self.peers = welcome["channels"]
         await self.send_payload({"type": "state", "state": welcome["state"]})
 
@@ -261,45 +248,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
         changes = {name: value for name, value in message.fields.items() if value is not None}
         if not changes:
             raise UserError("bad-message", "Say what changed: audio, video, screen or hand.", "state")
-
         if not self.can("publish") and any(changes.get(kind) for kind in ("audio", "video", "screen")):
             raise UserError("not-allowed", "Your role may not send audio or video.", "state")
-        await apublish(await db(roster.update_presence)(self.peer_id, changes), self.slug)
+        await apublish(await db.run(seats.update_presence, self.peer_id, changes))
+        for kind in ("audio", "video", "screen"):
+            if changes.get(kind):  # turned on by the participant: a moderator's mute in Janus ends
+                await self.media.moderated(kind, False)
 
     async def on_chat(self, message):
-        if not self.can("chat"):
-            raise UserError("not-allowed", "Your role may not chat.", "chat")
         text = message["text"].strip()
         if len(text) > settings.CHAT_MAX_LENGTH:
             raise UserError("too-long", f"Chat messages are at most {settings.CHAT_MAX_LENGTH} characters.", "chat")
-        chat.writer.post(self, text, message["to"])
+        chat.writer.post(self, self.peer_id, self.slug, text, message["to"], self.last_heard)
 
-    async def on_moderation(self, message):
-        room_id, by = self.room.pk, self.claims.identity
-        if message.type in ("start-recording", "stop-recording"):
-            change = actions.start_recording if message.type == "start-recording" else actions.stop_recording
-            try:
-                await db(change)(self.room, by)
-            except actions.NotAllowed as error:
-                raise UserError(error.code, str(error), message.type) from None
-            return
-        if message.type in ("lock", "unlock"):
-            # Published here, in commit order with every other change, not from the database thread.
-            outbox = await db(moderation.set_locked)(room_id, message.type == "lock")
-        elif message.type == "remove":
-            outbox = await db(moderation.remove)(room_id, message["peer_id"], by)
-        elif message.type == "end-meeting":
-            outbox = await db(moderation.end_meeting)(room_id, by)
-        elif message.type == "set-role":
-            outbox = await db(moderation.set_role)(room_id, message["peer_id"], message["role"])
-        elif message.type == "admit":
-            outbox = await db(moderation.admit)(room_id, message["peer_id"])
-        elif message.type == "deny":
-            outbox = await db(moderation.deny)(room_id, message["peer_id"])
-        else:
-            action = "mute" if message.type == "mute" else "unmute-request"
-            outbox = await db(moderation.ask)(room_id, message["peer_id"], action, message["kind"], self.peer_id)
-        await apublish(outbox, self.slug)
+    async def moderate(self, message):
+        moderation = MODERATION[message.type]
+        try:
+            outbox = await db.run(moderation.action, self.room, by=self.actor, **arguments(moderation, message))
+        except actions.Refused as refusal:
+            await apublish(refusal.outbox)
+            raise UserError(refusal.code, refusal.message, message.type) from None
+        # Published here, in commit order with this worker's other changes, not from the database thread.
+        await apublish(outbox)
 
     handlers = {
         "join": on_join,
@@ -313,19 +283,68 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "resync": on_resync,
         "state": on_state,
         "chat": on_chat,
-        **dict.fromkeys(protocol.MODERATION_TYPES, on_moderation),
+        "sfu-publish": lambda self, message: self.media.publish(message),
+        "sfu-unpublish": lambda self, message: self.media.unpublish(message),
+        "sfu-subscribe": lambda self, message: self.media.subscribe(message),
+        "sfu-answer": lambda self, message: self.media.answer(message),
+        "sfu-candidate": lambda self, message: self.media.candidate(message),
+        "sfu-quality": lambda self, message: self.media.quality(message),
     }
 
+    # From this worker's other tasks (signalling.socket's door).
+
+    async def chat_reply(self, message):
+        if self.seat is not None and not self.closing:
+            await self.send_payload(message["payload"])
+
+    async def media_event(self, message):
+        if self.seat is not None and not self.closing:
+            await self.media.on_event(message["event"])
+
     # From the channel layer.
+
     async def room_event(self, message):
-        event = message["event"]
+        """A room event: delivered in seq order. One that comes early (changes commit on several threads, and on
+        several workers) waits up to REORDER_SECONDS for those before it; after that the client sees the gap and
+        resyncs, as it would for an event the channel layer dropped."""
         if self.seat != "joined" or self.closing:
             return
-        seq = event["seq"]
-        if seq is not None:
-            if seq <= self.seq:
-                return  # already part of the state this client holds
-            self.seq = seq
+        seq = message["event"]["seq"]
+        if seq is None:
+            await self.deliver(message)
+            return
+        if seq <= self.seq:
+            return  # already part of the state this client holds
+        if seq > self.seq + 1:
+            self.early[seq] = message
+            if self.gap_timer is None:
+                self.gap_timer = asyncio.get_running_loop().call_later(
+                    REORDER_SECONDS, self.post, {"type": "socket.gap_waited"})
+            return
+        await self.deliver(message)
+        while self.seq + 1 in self.early and not self.closing:
+            await self.deliver(self.early.pop(self.seq + 1))
+        self.settle_gap()
+
+    async def socket_gap_waited(self, message):
+        """The events before the early ones never came: send the early ones; the client resyncs on the gap."""
+        self.gap_timer = None
+        for seq in sorted(self.early):
+            if self.closing or self.seat != "joined":
+                break
+            if seq > self.seq:
+                await self.deliver(self.early[seq])
+        self.early.clear()
+
+    def settle_gap(self):
+        if not self.early and self.gap_timer is not None:
+            self.gap_timer.cancel()
+            self.gap_timer = None
+
+    async def deliver(self, message):
+        event = message["event"]
+        if event["seq"] is not None:
+            self.seq = event["seq"]
         kind = event["type"]
         if kind in ("peer-joined", "peer-updated") and "_channel" in event:
             self.peers[event["peer_id"]] = event["_channel"]
@@ -354,66 +373,42 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 return
             self.seat = None  # the roster no longer holds it
             housekeeping.forget(self)
+            # Cut the media at the server before the socket closes: a client that lingers sends to nobody.
+            await self.media.close(kick=action == "removed")
             code, text = CLOSING_NOTICES[action]
             await self.refuse(ProtocolError(code, text))
         elif action == "admitted" and self.seat == "lobby":
             await self.channel_layer.group_add(self.group, self.channel_name)
             self.seat = "joined"
+            housekeeping.track(self, self.peer_id, self.channel_name, self.group)
             await self.send_welcome()
         elif action == "chat":
             await self.send_payload({"type": "chat", "message": notice["message"]})
         elif action in ("mute", "unmute-request"):
+            if action == "mute":
+                await self.media.moderated(notice["kind"], True)
             await self.send_payload({"type": action, "kind": notice["kind"], "by": notice["by"]})
 
-    async def disconnect(self, code):
-        self.closing = True
-        if hasattr(self, "join_deadline"):
-            self.join_deadline.cancel()
-        await self.release_seat(keep_seat=True)
+    # Leaving.
 
     async def release_seat(self, keep_seat):
         """Give the seat up: keep it for a resume after a dropped socket, or free it on leave."""
+        if hasattr(self, "media"):
+            await self.media.close()
         if getattr(self, "seat", None) is None:
             return
         self.seat = None
         housekeeping.forget(self)
         try:
             if keep_seat:
-                outbox = await db(roster.disconnected)(self.peer_id, self.channel_name)
+                outbox = await db.run(seats.disconnected, self.peer_id, self.channel_name)
             else:
-                outbox = await db(roster.leave)(self.peer_id)
-            await apublish(outbox, self.slug)
+                outbox = await db.run(seats.leave, self.peer_id)
+            await apublish(outbox)
         except Exception:
             log.exception("could not release %s in room %s; the sweep will", self.peer_id, self.slug)
         try:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         except Exception:
+            metrics.layer_error("group_discard")
             log.warning("could not leave the group of room %s", self.slug)
-
-    async def refuse(self, error, keep_seat=False):
-        """Answer a protocol error or refusal, then close with its documented code."""
-        if self.closing:
-            return
-        self.closing = True
-        try:
-            await self.send_payload(protocol.error_message(error.code, error.message, fatal=True))
-        finally:
-            await self.release_seat(keep_seat=keep_seat)
-            await self.close(code=error.close_code)
-
-    async def send_payload(self, payload):
-        await self.send(text_data=protocol.encode(payload))
-
-    async def send(self, text_data=None, bytes_data=None, close=False):
-        # The socket may close between a message arriving for it and its being sent: that is the disconnect,
-        # which daphne reports next, not a failure. Raised here, it would end this consumer's tasks halfway
-        # through whatever the other one was doing (a change committed and never published).
-        try:
-            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
-        except Disconnected:
-            self.closing = True
-
-
-def roster_permissions(role):
-    return ROLE_PERMISSIONS[role]
-

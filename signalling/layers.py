@@ -25,6 +25,8 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from observability import metrics
+
 log = logging.getLogger(__name__)
 
 PASSING_FAULTS = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
@@ -45,10 +47,16 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
 
     async def receive(self, channel):
         delay = 0.1
+        failed = False
         while True:
             try:
-                return await super().receive(channel)
+                message = await super().receive(channel)
+                if failed:
+                    metrics.layer_reconnected()
+                return message
             except PASSING_FAULTS as error:
+                failed = True
+                metrics.layer_error("receive")
                 log.warning("channel layer receive failed (%s); retrying in %.1fs", error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
@@ -59,10 +67,16 @@ class Publisher:
 
     One PUBLISH per round trip capped a worker at a few thousand messages a second, queueing the rest.
     `publish()` returns once Redis has taken the message, and raises if it could not.
+
+    `keep_open()` says whether its loop lives on (a worker's, a recorder's: they receive). A loop that does not
+    (sync code calling through async_to_sync makes one per call) gets its connection closed as soon as nothing is
+    left to send, before the caller can close the loop.
     """
 
-    def __init__(self, address):
-        self.redis = Redis.from_url(address)
+    def __init__(self, address, keep_open):
+        self.address = address
+        self.keep_open = keep_open
+        self.redis = None
         self.pending = []
         self.task = None
 
@@ -76,19 +90,22 @@ class Publisher:
     async def flush(self):
         while self.pending:
             batch, self.pending = self.pending[:1000], self.pending[1000:]
+            error = None
             try:
+                if self.redis is None:
+                    self.redis = Redis.from_url(self.address)
                 pipeline = self.redis.pipeline(transaction=False)
                 for name, data, _ in batch:
                     pipeline.publish(name, data)
                 await pipeline.execute()
-            except Exception as error:
-                for _, _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-            else:
-                for _, _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+            except Exception as failure:
+                error = failure
+            if not self.pending and not self.keep_open() and self.redis is not None:
+                redis, self.redis = self.redis, None
+                await redis.aclose()
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_exception(error) if error else done.set_result(None)
 
 
 class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
@@ -117,6 +134,7 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
         super().__init__(hosts=hosts, prefix=prefix, **kwargs)
         self.pubsub = RedisPubSubChannelLayer(hosts=hosts, prefix=f"{prefix}.ps.")
         self.publishers = weakref.WeakKeyDictionary()  # event loop -> Publisher
+        self.receiving_loop = None  # the loop that receives lives as long as its process (a worker's, a recorder's)
 
     @staticmethod
     def by_pubsub(name):
@@ -131,32 +149,25 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
         return await super().send(channel, message)
 
     async def publish(self, name, message):
-        """PUBLISH through this loop's Publisher: one pipeline for whatever gathered meanwhile, in order."""
+        """PUBLISH through this loop's Publisher: one pipeline for whatever gathered meanwhile, in order.
+
+        Only a loop that receives (a worker's, a recorder's) keeps its Publisher's connection open between sends.
+        """
         loop = asyncio.get_running_loop()
         publisher = self.publishers.get(loop)
         if publisher is None:
             # One Redis (REDIS_URL): the pub/sub part is not sharded, so neither is publishing.
-            publisher = self.publishers[loop] = Publisher(self.hosts[0]["address"])
-            self.close_with(loop)
+            this_loop = weakref.ref(loop)  # not the loop itself: the Publisher is its value in a WeakKeyDictionary
+            publisher = self.publishers[loop] = Publisher(self.hosts[0]["address"],
+                                                          keep_open=lambda: this_loop() is self.receiving_loop)
         await publisher.publish(name, self.pubsub.serialize(message))
 
     async def receive(self, channel):
+        if self.receiving_loop is None:
+            self.receiving_loop = asyncio.get_running_loop()
         if self.by_pubsub(channel):
             return await self.pubsub.receive(channel)
         return await super().receive(channel)
-
-    def close_with(self, loop):
-        """Close this loop's Publisher when the loop closes (async_to_sync in sync code makes short-lived loops)."""
-        original_close = loop.close
-
-        def close(*args, **kwargs):
-            publisher = self.publishers.pop(loop, None)
-            if publisher is not None and not loop.is_running():
-                loop.run_until_complete(publisher.redis.aclose())
-            loop.close = original_close
-            return original_close(*args, **kwargs)
-
-        loop.close = close
 
     async def forget_channel(self, channel):
         """Unsubscribe a channel from new_channel() that will not be read again (the health check's)."""

@@ -1,11 +1,12 @@
-"""Send an Outbox through the channel layer: from async code (consumers) or sync code (actions, the admin)."""
+"""Send an Outbox through the channel layer: from async code (consumers) or sync code (pages, the API, the admin)."""
 
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
 
+from observability import metrics
 from signalling import protocol
 
 log = logging.getLogger(__name__)
@@ -16,17 +17,25 @@ def room_group(slug):
     return f"room.{slug}"
 
 
-async def apublish(outbox, slug, layer=None):
-    """Send the Outbox's room events to the room group and its notices to their channels."""
+async def apublish(outbox, layer=None):
+    """Send the Outbox (signalling.events.Outbox): its notices, then its room events, then its requests."""
     layer = layer or get_channel_layer()
     # Notices first: a removed peer hears why before the room hears that it left.
     for channel, notice in outbox.notices:
         try:
             await layer.send(channel, notice)
         except ChannelFull:
+            metrics.layer_error("channel-full")
             log.warning("dropped a notice to a full channel %s", channel)
     for event in outbox.events:
-        await layer.group_send(room_group(slug), room_event_message(event))
+        await layer.group_send(room_group(outbox.slug), room_event_message(event))
+    for channel, request in outbox.requests:
+        try:
+            await layer.send(channel, request)
+        except Exception:
+            # Recorders also read their recordings' state every heartbeat, and a start nobody takes in time
+            # fails by itself (meetings.actions.finish_lost_recordings).
+            log.exception("could not send a %s request to %s", request.get("type"), channel)
 
 
 def room_event_message(event):
@@ -51,7 +60,8 @@ def room_event_message(event):
     return message
 
 
-def publish(outbox, slug):
-    """The same from sync code."""
-    if outbox.events or outbox.notices:
-        async_to_sync(apublish)(outbox, slug)
+def publish(outbox):
+    """The same from sync code; returns the Outbox, so a caller can publish and keep what the change made."""
+    if outbox:
+        async_to_sync(apublish)(outbox)
+    return outbox

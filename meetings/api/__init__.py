@@ -1,7 +1,9 @@
 """The REST API under /api/v1/ (docs/api.md): room tokens, rooms, invites."""
 
 from meetings.api.invites import InviteDetailView, InviteListView
-from meetings.api.rooms import RoomDetailView, RoomListView, RoomParticipantsView
+from meetings.api.rooms import (
+    RoomDetailView, RoomListView, RoomMeetingView, RoomParticipantMuteView, RoomParticipantsView, RoomParticipantView,
+)
 from meetings.api.tokens import RoomTokenView, websocket_url
 
 __all__ = [
@@ -9,6 +11,9 @@ __all__ = [
     "InviteListView",
     "RoomDetailView",
     "RoomListView",
+    "RoomMeetingView",
+    "RoomParticipantMuteView",
+    "RoomParticipantView",
     "RoomParticipantsView",
     "RoomTokenView",
     "websocket_url",

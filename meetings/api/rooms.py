@@ -7,11 +7,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meetings import actions
-from meetings.api.common import FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, acting_user, get_room
+from meetings.api.common import (
+    FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, acting_user, error_response, get_room, may_manage,
+)
+from meetings.exceptions import ApiError
 from meetings.models import Room
-from meetings.serializers import ParticipantSerializer, RoomCreateSerializer, RoomSerializer
-from signalling import roster
+from meetings.serializers import MuteSerializer, ParticipantSerializer, RoomCreateSerializer, RoomSerializer
+from signalling.contract import HIDDEN_ROLES
 from signalling.models import Participant
+from signalling.publish import publish
+from signalling.seats import stale_before
+from signalling.wire import SEATED, describe
 
 
 class RoomListView(APIView):
@@ -71,24 +77,20 @@ class RoomDetailView(APIView):
         room = get_room(request, slug, manage=True)
         serializer = RoomSerializer(room, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        locked = changes.pop("is_locked", None)
-        if changes:
-            actions.update_room(room, **changes)
-        if locked is not None and locked != room.is_locked:
-            actions.set_locked(room, locked)
+        publish(actions.update_room(room, actions.Actor.user(acting_user(request)), **serializer.validated_data))
         return Response(RoomSerializer(room, context={"request": request}).data)
 
     @extend_schema(
         operation_id="rooms_destroy",
         summary="Delete a room",
-        description="Delete the room for good. Owner or staff only.",
+        description="Delete the room for good. Owner or staff only. Its live meeting ends: everyone in it is "
+        "closed with 4004 (`room-not-found`).",
         responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
         tags=["rooms"],
     )
     def delete(self, request, slug):
         room = get_room(request, slug, manage=True)
-        actions.delete_room(room)
+        publish(actions.delete_room(room, actions.Actor.user(acting_user(request))))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -97,15 +99,82 @@ class RoomParticipantsView(APIView):
         operation_id="rooms_participants_list",
         summary="Who is in a room now",
         description="The live participants, oldest first, as peers see them in rosters. "
-        "Recorders and people waiting in the lobby are not listed.",
+        "Recorders and people waiting in the lobby are not listed. In a room with a password, only its owner, "
+        "staff and the people in its meeting may look (else 403 `password-required`).",
         responses={200: ParticipantSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
         tags=["rooms"],
     )
     def get(self, request, slug):
         room = get_room(request, slug)
+        if room.has_password and not may_manage(request, room) and not in_its_meeting(request, room):
+            # Who is in a password room is for those who know the password: its people, its owner, staff.
+            raise ApiError(status.HTTP_403_FORBIDDEN, "password-required",
+                           "This room has a password: only the people in its meeting and its owner see who is in it.")
         live = (
-            Participant.objects.filter(room=room, status__in=roster.SEATED, last_seen__gte=roster.stale_before())
-            .exclude(role__in=roster.HIDDEN_ROLES)
+            Participant.objects.filter(room=room, status__in=SEATED, last_seen__gte=stale_before())
+            .exclude(role__in=HIDDEN_ROLES)
             .order_by("joined_at", "pk")
         )
-        return Response([roster.describe(participant) for participant in live])
+        return Response([describe(participant) for participant in live])
+
+
+def in_its_meeting(request, room):
+    """Return whether the caller (a person) holds a seat in the room's meeting now."""
+    user = acting_user(request)
+    return Participant.objects.filter(room=room, identity=f"user:{user.pk}", status__in=SEATED).exists()
+
+
+class RoomMeetingView(APIView):
+    @extend_schema(
+        operation_id="rooms_meeting_end",
+        summary="End the meeting",
+        description="End the room's live meeting for everyone, as a moderator's `end-meeting` does: every socket, "
+        "the lobby's included, is closed with 4013 (`meeting-ended`), and the next join starts a new meeting. "
+        "Owner or staff only. A room with no live meeting answers 204 too.",
+        request=None,
+        responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=["rooms"],
+    )
+    def delete(self, request, slug):
+        room = get_room(request, slug, manage=True)
+        publish(actions.end_meeting(room, actions.Actor.user(acting_user(request))))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+NO_SUCH_PEER = error_response("No such room (`not-found`), or nobody with this peer id in its meeting (`unknown-peer`).")
+
+
+class RoomParticipantView(APIView):
+    @extend_schema(
+        operation_id="rooms_participants_remove",
+        summary="Remove someone from the meeting",
+        description="As a moderator's `remove` does: their socket is closed with 4012 (`removed`), the others see "
+        "`peer-left` (`removed`), and they cannot come back to this meeting. Owner or staff only; a host cannot be "
+        "removed (403, `not-allowed`).",
+        request=None,
+        responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NO_SUCH_PEER},
+        tags=["rooms"],
+    )
+    def delete(self, request, slug, peer_id):
+        room = get_room(request, slug, manage=True)
+        publish(actions.remove_participant(room, peer_id, actions.Actor.user(acting_user(request))))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomParticipantMuteView(APIView):
+    @extend_schema(
+        operation_id="rooms_participants_mute",
+        summary="Turn someone's microphone, camera or screen off",
+        description="As a moderator's `mute` does: their page receives `mute` and turns that source off. In a "
+        "meeting between browsers this relies on their client. Owner or staff only.",
+        request=MuteSerializer,
+        responses={202: None, 400: INVALID, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NO_SUCH_PEER},
+        tags=["rooms"],
+    )
+    def post(self, request, slug, peer_id):
+        room = get_room(request, slug, manage=True)
+        serializer = MuteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        by = actions.Actor.user(acting_user(request))
+        publish(actions.mute(room, peer_id, serializer.validated_data["kind"], by))
+        return Response(status=status.HTTP_202_ACCEPTED)

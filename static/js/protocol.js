@@ -1,9 +1,9 @@
 // The signalling protocol of docs/protocol.md, as a client. No DOM access: the UI listens to its events.
 
 import { gettext_noop } from "./i18n.js";
+import { CLOSE_CODES, PROTOCOL_VERSIONS, ROLES, SEQUENCED_EVENTS } from "./contract.js";
 
-/** The protocol versions this client speaks, newest last. */
-export const PROTOCOL_VERSIONS = [1];
+export { PROTOCOL_VERSIONS };
 
 /**
  * @typedef {"no" | "later" | "new-token" | "retry" | "password"} ReconnectAdvice
@@ -17,51 +17,24 @@ export const PROTOCOL_VERSIONS = [1];
  * @typedef {object} CloseInfo
  * @property {number} code
  * @property {string} name      the close code's name in docs/protocol.md
- * @property {string} message   what to tell a person, in plain words
  * @property {ReconnectAdvice} reconnect
+ * @property {boolean} seatGone  the seat is gone for good: a saved resume ticket is useless
+ * @property {string} title     what to tell a person, as a heading (in English: the UI translates)
+ * @property {string} text      and in a sentence
  */
 
-/** The close codes of docs/protocol.md: their names, what to tell a person (in English: the UI translates), and whether to reconnect. */
-export const CLOSE_CODES = Object.freeze({
-  1000: { name: "normal", message: gettext_noop("You left the meeting."), reconnect: "no" },
-  1011: { name: "internal-error", message: gettext_noop("The meeting server had a problem."), reconnect: "retry" },
-  4500: { name: "internal-error", message: gettext_noop("The meeting server had a problem."), reconnect: "retry" },
-  4000: { name: "protocol-error", message: gettext_noop("The meeting server did not understand this page. Reload it to try again."), reconnect: "no" },
-  4001: { name: "join-timeout", message: gettext_noop("Joining took too long."), reconnect: "new-token" },
-  4003: { name: "forbidden", message: gettext_noop("You are not allowed to join this meeting."), reconnect: "no" },
-  4004: { name: "room-not-found", message: gettext_noop("This meeting room does not exist any more."), reconnect: "no" },
-  4005: { name: "room-full", message: gettext_noop("This meeting is full. Try again when someone leaves."), reconnect: "later" },
-  4006: { name: "room-locked", message: gettext_noop("This meeting is locked. Ask the host to unlock it, then try again."), reconnect: "later" },
-  4007: { name: "version-unsupported", message: gettext_noop("This page is too old for the meeting server. Reload it."), reconnect: "no" },
-  4008: { name: "message-too-large", message: gettext_noop("The meeting server refused a message that was too large."), reconnect: "no" },
-  4009: { name: "flooding", message: gettext_noop("This page sent the meeting server too many messages."), reconnect: "no" },
-  4010: { name: "denied", message: gettext_noop("The host did not let you in."), reconnect: "no" },
-  4011: { name: "replaced", message: gettext_noop("You joined this meeting from another tab or device."), reconnect: "no" },
-  4012: { name: "removed", message: gettext_noop("A moderator removed you from the meeting."), reconnect: "no" },
-  4013: { name: "meeting-ended", message: gettext_noop("The meeting has ended."), reconnect: "no" },
-  4014: { name: "password-required", message: gettext_noop("This meeting has a password."), reconnect: "password" },
-  4015: { name: "bad-password", message: gettext_noop("That password is not right."), reconnect: "password" },
-  4016: { name: "liveness-timeout", message: gettext_noop("The meeting server stopped hearing from this page."), reconnect: "retry" },
-  4100: { name: "token-invalid", message: gettext_noop("Your meeting pass was not valid."), reconnect: "new-token" },
-  4101: { name: "token-expired", message: gettext_noop("Your meeting pass expired."), reconnect: "new-token" },
-  4102: { name: "token-not-yet-valid", message: gettext_noop("Your meeting pass is not valid yet; check your computer's clock."), reconnect: "new-token" },
-  4103: { name: "token-bad-signature", message: gettext_noop("Your meeting pass was not signed by this server."), reconnect: "no" },
-  4104: { name: "token-bad-algorithm", message: gettext_noop("Your meeting pass was signed the wrong way."), reconnect: "no" },
-  4105: { name: "token-wrong-audience", message: gettext_noop("Your meeting pass is for another service."), reconnect: "no" },
-  4106: { name: "token-wrong-room", message: gettext_noop("Your meeting pass is for another room."), reconnect: "no" },
-  4107: { name: "token-missing-claim", message: gettext_noop("Your meeting pass is incomplete."), reconnect: "no" },
-  4108: { name: "token-wrong-issuer", message: gettext_noop("Your meeting pass was issued by another server."), reconnect: "no" },
-});
-
 /**
- * Return what a close code means; codes outside the table (1001, 1006, 1011...) mean the connection dropped.
+ * Return what a close code means (contract.js); codes outside the table (1001, 1006...) mean the connection dropped.
  * @param {number} code
  * @returns {CloseInfo}
  */
 export function describeClose(code) {
   const known = CLOSE_CODES[code];
   if (known) return { code, ...known };
-  return { code, name: "connection-lost", message: gettext_noop("Connection lost."), reconnect: "retry" };
+  return {
+    code, name: "connection-lost", reconnect: "retry", seatGone: false,
+    title: gettext_noop("Connection lost"), text: gettext_noop("Connection lost."),
+  };
 }
 
 /**
@@ -94,18 +67,6 @@ export function describeClose(code) {
  * @property {object[]} [lobby]
  * @property {object[]} chat
  */
-
-/** What each role may do (docs/protocol.md, "Roles and permissions"): a role can change during a meeting. */
-export const ROLE_PERMISSIONS = Object.freeze({
-  host: ["publish", "subscribe", "chat", "moderate", "record"],
-  moderator: ["publish", "subscribe", "chat", "moderate"],
-  participant: ["publish", "subscribe", "chat"],
-  viewer: ["subscribe", "chat"],
-  recorder: ["subscribe", "record"],
-});
-
-/** The room events that carry a `seq` and change the room state (docs/protocol.md, "Room state and events"). */
-export const SEQUENCED_EVENTS = ["peer-joined", "peer-left", "peer-updated", "room-updated", "chat", "lobby-updated"];
 
 /** @param {Peer[]} peers */
 function sortPeers(peers) {
@@ -231,7 +192,9 @@ export function candidateFromWire(wire) {
  * - `ice-servers`: fresh IceServers, the answer to requestIceServers().
  * - `error`: the server's error message ({code, message, fatal, in_reply_to}).
  * - `pong`: {}.
- * - `close`: {code, name, message, reconnect, left, serverError}: `left` is true after leave() or close().
+ * - `sfu-answer`, `sfu-offer`, `sfu-feeds`, `sfu-talking`, `sfu-reset`: media through the server (docs/protocol.md,
+ *   "Media through the server"), the message itself without its type.
+ * - `close`: CloseInfo and {left, serverError}: `left` is true after leave() or close().
  */
 export class SignallingClient extends EventTarget {
   /**
@@ -301,7 +264,7 @@ export class SignallingClient extends EventTarget {
       socket.addEventListener("close", (event) => {
         this.closed = true;
         const info = { ...describeClose(event.code), left: this.left, serverError: this.lastFatalError };
-        if (!this.welcome) reject(Object.assign(new Error(info.message), info));
+        if (!this.welcome) reject(Object.assign(new Error(info.text), info));
         this.emit("close", info);
       });
     });
@@ -356,6 +319,11 @@ export class SignallingClient extends EventTarget {
       case "unmute-request":
       case "chat": // a private message: no seq, not part of the room state
       case "pong":
+      case "sfu-answer":
+      case "sfu-offer":
+      case "sfu-feeds":
+      case "sfu-talking":
+      case "sfu-reset":
         this.emit(type, detail);
         break;
       default:
@@ -442,9 +410,44 @@ export class SignallingClient extends EventTarget {
   /** Return whether this peer's current role allows an action ("moderate", "publish", "chat"...). @param {string} permission */
   can(permission) {
     const role = (this.me && this.me.role) || (this.welcome && this.welcome.you.role);
-    if (role && ROLE_PERMISSIONS[role]) return ROLE_PERMISSIONS[role].includes(permission);
+    if (role && ROLES[role]) return ROLES[role].permissions.includes(permission);
     const you = this.welcome ? this.welcome.you : null;
     return !!you && Array.isArray(you.permissions) && you.permissions.includes(permission);
+  }
+
+  // Media through the server (sfu.js drives these).
+
+  /** Publish our media to the server, or renegotiate it. @param {RTCSessionDescriptionInit} description */
+  sfuPublish(description) {
+    return this.send({ type: "sfu-publish", description: { type: description.type, sdp: description.sdp } });
+  }
+
+  sfuUnpublish() {
+    return this.send({ type: "sfu-unpublish" });
+  }
+
+  /**
+   * Make a subscription carry exactly these streams: a publisher's (its peer id) stream by mid, or all its streams
+   * of a kind, now and as it publishes.
+   * @param {string} subscription @param {({feed: string, mid: string} | {feed: string, kind: "audio" | "video"})[]} streams
+   */
+  sfuSubscribe(subscription, streams) {
+    return this.send({ type: "sfu-subscribe", subscription, streams });
+  }
+
+  /** @param {string} subscription @param {RTCSessionDescriptionInit} description */
+  sfuAnswer(subscription, description) {
+    return this.send({ type: "sfu-answer", subscription, description: { type: description.type, sdp: description.sdp } });
+  }
+
+  /** @param {string} target "publish" or a subscription @param {RTCIceCandidateInit | null} candidate */
+  sfuCandidate(target, candidate) {
+    return this.send({ type: "sfu-candidate", target, candidate: candidateToWire(candidate) });
+  }
+
+  /** Ask for simulcast layer 0 (smallest) to 2 of one video. @param {string} subscription @param {string} mid @param {number} substream */
+  sfuQuality(subscription, mid, substream) {
+    return this.send({ type: "sfu-quality", subscription, mid, substream });
   }
 
   /** Say goodbye and give the seat up; the server answers by closing with 1000. */

@@ -1,11 +1,12 @@
-// The live room page: the pre-join screen, the signalling connection and its life, the peer mesh, and the
-// panels, tiles and controls that show them.
+// The live room page: the pre-join screen, the peer mesh, and the panels, tiles and controls that show them.
+// The connection's life (tokens, resume, back-off, keepalive) is connection.js's.
 
-import { SignallingClient } from "./protocol.js";
+import { RoomConnection, RECONNECT_DELAYS_MS } from "./connection.js";
 import { PeerMesh } from "./peers.js";
+import { SfuClient } from "./sfu.js";
 import { TileGrid } from "./tiles.js";
 import { Notices } from "./notices.js";
-import { TokenRequestError, requestToken } from "./tokens.js";
+import { requestToken } from "./tokens.js";
 import { gettext, interpolate } from "./i18n.js";
 import { PreJoin } from "./prejoin.js";
 import { LocalControls } from "./controls.js";
@@ -15,17 +16,9 @@ import { ChatPanel } from "./chat.js";
 import { FileTransfers } from "./files.js";
 import { PeoplePanel } from "./participants.js";
 import { Panels } from "./panels.js";
-import { REFUSALS, Screens } from "./screens.js";
+import { Screens } from "./screens.js";
 import { installShortcuts } from "./shortcuts.js";
 
-/** Waits before each reconnection attempt after the connection dropped; the list's length is the limit. */
-const RECONNECT_DELAYS_MS = [1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000];
-/** The server closes a socket it has not heard from for 30 s; docs/protocol.md asks for a ping every 10 s at least. */
-const KEEPALIVE_MS = 8000;
-/** Ask for fresh TURN credentials this long before the current ones expire (or halfway, if sooner). */
-const ICE_REFRESH_MARGIN_MS = 60000;
-/** Close codes after which the seat is gone for good, so a saved resume ticket is useless. */
-const SEAT_GONE = new Set([1000, 4010, 4011, 4012, 4013]);
 /** What the server's user errors mean to a person; the others are for the console. */
 const USER_ERRORS = {
   "no-recorder": () => gettext("Recording is not available on this server."),
@@ -35,7 +28,10 @@ const USER_ERRORS = {
   "not-allowed": () => gettext("You are not allowed to do that."),
   "too-long": () => gettext("That message is too long."),
   "rate-limited": () => gettext("Slow down: some of your messages were not sent."),
+  "sfu-unavailable": () => gettext("The media server is not answering; Confer keeps trying."),
 };
+/** How long browser-to-browser connections are kept after the meeting moved through the server, at most. */
+const MESH_RETIRE_MS = 8000;
 
 class RoomPage {
   /** @param {HTMLElement} root */
@@ -65,7 +61,7 @@ class RoomPage {
     this.quality = new QualityMonitor(() => this.mesh, (peerId, _quality, label) =>
       this.tiles.setQuality(peerId, { level: _quality.level, label }));
     this.controls = new LocalControls(root, {
-      tiles: this.tiles, getClient: () => this.client, getMesh: () => this.mesh, levels: this.levels,
+      tiles: this.tiles, getClient: () => this.client, getMesh: () => this.sfu || this.mesh, levels: this.levels,
       warn: (text) => this.notices.set("media", text, { tone: "warning", fadeAfterMs: 8000 }),
     });
     this.panels = new Panels(root, (name, open) => this.onPanel(name, open));
@@ -85,17 +81,19 @@ class RoomPage {
       moderate: (type, fields) => !!this.client && this.client.moderate(type, fields),
       confirm: (title, text, yes) => this.screens.confirm(title, text, yes),
     });
-    /** @type {SignallingClient | null} */
+    /** @type {import("./protocol.js").SignallingClient | null} */
     this.client = null;
     /** @type {PeerMesh | null} */
     this.mesh = null;
-    /** @type {string | null} */
-    this.password = null;
-    this.name = "";
-    this.reconnectAttempts = 0;
-    this.reconnectTimer = undefined;
-    this.keepaliveTimer = undefined;
-    this.iceRefreshTimer = undefined;
+    /** Media through the server, when the room state's route is "sfu". @type {SfuClient | null} */
+    this.sfu = null;
+    this.tiles.onLayout = () => this.sfu?.setLayout(this.tiles.visiblePeerIds(), this.tiles.tileSizes());
+    this.connection = new RoomConnection({
+      slug: this.config.slug,
+      getToken: (name) => requestToken(this.config.tokenUrl, this.csrfToken, { name }),
+      presence: () => this.controls.presence(),
+      storage: sessionStorageIfAny(),
+    });
     this.finished = false;
     this.wasRecording = false;
   }
@@ -108,11 +106,8 @@ class RoomPage {
       this.files.send([...(input.files || [])], this.chat.selectedRecipient);
       input.value = "";
     });
-    this.screens.onPassword((password) => {
-      this.password = password;
-      this.reconnectAttempts = 0;
-      this.join();
-    });
+    this.screens.onPassword((password) => this.connection.usePassword(password));
+    this.listenToConnection();
     installShortcuts(
       {
         m: () => this.controls.toggle("audio"),
@@ -128,10 +123,10 @@ class RoomPage {
 
     const prejoin = new PreJoin(this.root.querySelector("#prejoin"), this.levels);
     // A reload in the middle of a call takes the seat back at once, with the devices chosen before.
-    const resuming = this.resumeTicket() !== null;
+    const resuming = this.connection.resumeTicket() !== null;
     const choice = await prejoin.run({ joinAtOnce: resuming });
     this.root.querySelector("#prejoin").hidden = true;
-    this.name = choice.name && choice.name !== this.defaultName ? choice.name : "";
+    const name = choice.name && choice.name !== this.defaultName ? choice.name : "";
     if (choice.speaker) this.tiles.setSink(choice.speaker);
     this.controls.useStream(choice.stream);
     if (choice.problem) this.notices.set("media", gettext(choice.problem), { tone: "warning" });
@@ -140,108 +135,73 @@ class RoomPage {
     this.controls.fillDevices();
     this.speaker.start();
     this.quality.start();
-    await this.join();
+    await this.connection.start(name);
   }
 
-  // Resume tickets: kept per tab, so a reload takes the seat back and another tab is a new seat.
+  // The connection's events.
 
-  get resumeKey() {
-    return `confer.resume.${this.config.slug}`;
-  }
-
-  resumeTicket() {
-    try {
-      return JSON.parse(window.sessionStorage.getItem(this.resumeKey) || "null");
-    } catch {
-      return null;
-    }
-  }
-
-  /** @param {import("./protocol.js").Welcome} welcome */
-  saveResumeTicket(welcome) {
-    try {
-      window.sessionStorage.setItem(this.resumeKey, JSON.stringify({ peer_id: welcome.peer_id, secret: welcome.resume_secret }));
-    } catch {
-      // storage may be disabled: a reload then joins as a new peer
-    }
-  }
-
-  forgetResumeTicket() {
-    try {
-      window.sessionStorage.removeItem(this.resumeKey);
-    } catch {
-      // nothing saved
-    }
-  }
-
-  // Joining, and the connection's life.
-
-  async join() {
-    if (this.finished) return;
-    this.setStatus(this.reconnectAttempts ? gettext("Reconnecting…") : gettext("Connecting…"));
-    let grant;
-    try {
-      grant = await requestToken(this.config.tokenUrl, this.csrfToken, { name: this.name });
-    } catch (error) {
-      if (error instanceof TokenRequestError && !error.retry) {
-        this.end(gettext(REFUSALS[error.status === 404 ? 4004 : 4003].title), error.message);
-      } else {
-        this.reconnectLater(error.message);
-      }
-      return;
-    }
-    if (this.finished) return;
-    const client = new SignallingClient({ url: grant.websocket_url, token: grant.token });
-    this.client = client;
-    client.addEventListener("close", (event) => this.onClose(client, event.detail));
-    client.addEventListener("error", ({ detail }) => this.onServerError(detail));
-    client.addEventListener("lobby", () => {
+  listenToConnection() {
+    const on = (type, handler) =>
+      this.connection.addEventListener(type, (event) => handler(/** @type {CustomEvent} */ (event).detail));
+    on("connecting", ({ reconnecting }) => this.setStatus(reconnecting ? gettext("Reconnecting…") : gettext("Connecting…")));
+    on("client", ({ client }) => {
+      this.client = client;
+      client.addEventListener("error", ({ detail }) => this.onServerError(detail));
+      client.addEventListener("mute", ({ detail }) => this.onMuteRequest(client, detail, true));
+      client.addEventListener("unmute-request", ({ detail }) => this.onMuteRequest(client, detail, false));
+    });
+    on("lobby", () => {
       this.root.dataset.state = "lobby";
       this.setStatus(gettext("Waiting to be let in…"));
       this.screens.showLobby();
     });
-    client.addEventListener("mute", ({ detail }) => this.onMuteRequest(client, detail, true));
-    client.addEventListener("unmute-request", ({ detail }) => this.onMuteRequest(client, detail, false));
-    try {
-      await client.connect({ state: this.controls.presence(), password: this.password, resume: this.resumeTicket() });
-    } catch {
-      return; // the close handler decides what happens next
-    }
-    this.onWelcome(client);
+    on("joined", (detail) => this.onJoined(detail));
+    on("reconnecting", ({ reason }) => {
+      this.root.dataset.state = "reconnecting";
+      this.setStatus(gettext("Reconnecting…"));
+      this.notices.set("connection", gettext("Connection lost — reconnecting…"), { tone: "warning" });
+      if (reason) console.warn("reconnecting:", reason);
+    });
+    on("password", ({ info }) => {
+      this.dropConnection();
+      this.root.dataset.state = "password";
+      this.setStatus(gettext("Password needed"));
+      this.screens.show({ title: gettext(info.title), text: gettext(info.text), password: true });
+    });
+    on("ended", ({ title, text, gaveUp, retry }) => {
+      let said = gettext(text);
+      if (gaveUp) {
+        const count = RECONNECT_DELAYS_MS.length;
+        said = `${said} ${interpolate(gettext("Confer tried to reconnect %(count)s times and gave up."), { count })}`;
+      }
+      this.end(gettext(title), said, { retryLabel: retry === "later" ? gettext("Try again") : gettext("Rejoin") });
+    });
   }
 
-  /** @param {SignallingClient} client */
-  onWelcome(client) {
-    const welcome = client.welcome;
-    if (this.finished || client !== this.client) {
-      client.leave();
-      return;
-    }
-    this.reconnectAttempts = 0;
+  /** @param {{client: import("./protocol.js").SignallingClient, welcome: import("./protocol.js").Welcome, keptSeat: boolean}} joined */
+  onJoined({ client, welcome, keptSeat }) {
     this.screens.hide();
     this.notices.clear("connection");
-    this.saveResumeTicket(welcome);
-    if (this.mesh && welcome.resumed && this.mesh.signalling.peerId === welcome.peer_id) {
+    const route = welcome.state.room.route || "mesh";
+    if (keptSeat && route === "mesh" && this.mesh && !this.sfu) {
       // Our seat was kept: the media connections carried on peer to peer while the socket was away.
       this.mesh.rebind(client);
+    } else if (keptSeat && route === "sfu" && this.sfu) {
+      // The server dropped our media with the old socket: publish and subscribe again over the new one.
+      this.sfu.rebind(client);
     } else {
       this.dropConnection();
-      this.mesh = this.createMesh(client);
-      this.mesh.start();
+      if (route === "sfu") this.startSfu(client);
+      else {
+        this.mesh = this.createMesh(client);
+        this.mesh.start();
+      }
     }
     for (const type of ["peer-joined", "peer-left", "peer-updated", "room-updated", "lobby-updated", "state"]) {
       client.addEventListener(type, (event) => this.onRoomEvent(client, type, /** @type {CustomEvent} */ (event).detail));
     }
     client.addEventListener("chat", ({ detail }) => this.chat.add(detail.message));
-    client.addEventListener("ice-servers", ({ detail }) => this.scheduleIceRefresh(client, detail.ice_servers_expire_at));
-    this.scheduleIceRefresh(client, welcome.ice_servers_expire_at);
-    window.clearInterval(this.keepaliveTimer);
-    this.keepaliveTimer = window.setInterval(() => client.ping(), KEEPALIVE_MS);
     this.chat.loadHistory(welcome.state.chat, welcome.private_chat);
-    // Toggles made while the socket was away have not reached the room yet.
-    const me = client.me;
-    const presence = this.controls.presence();
-    if (me && Object.entries(presence).some(([key, value]) => !!me[key] !== value)) client.sendPresence(presence);
     this.root.dataset.state = "joined";
     this.wasRecording = !!welcome.state.room.recording;
     this.refresh();
@@ -257,6 +217,7 @@ class RoomPage {
       });
     }
     if (type === "lobby-updated" && detail.lobby_count === 0) this.notices.clear("lobby");
+    if (type === "room-updated" || type === "state") this.followRoute(client);
     this.refresh();
   }
 
@@ -268,6 +229,8 @@ class RoomPage {
     this.people.render(client.state, client.peerId, canModerate);
     this.chat.setRecipients(client.roster);
     this.panels.setLobbyWaiting(canModerate ? client.state.lobby_count || 0 : 0);
+    // How this meeting's media flows now ("mesh" or "sfu"): for styles, and for people who look.
+    this.root.dataset.route = client.state.room.route || "mesh";
     const recording = !!client.state.room.recording;
     this.recordingBadge.hidden = !recording;
     if (recording !== this.wasRecording) {
@@ -277,24 +240,92 @@ class RoomPage {
     this.updatePeopleCount();
   }
 
-  /** @param {SignallingClient} client */
+  /**
+   * The meeting's media route changed (room-updated): move without a reload. To the server: make before break,
+   * publishing and subscribing there first and closing the browser-to-browser connections once its videos play.
+   * @param {import("./protocol.js").SignallingClient} client
+   */
+  followRoute(client) {
+    const route = client.state.room.route || "mesh";
+    if (route === "sfu" && !this.sfu) {
+      this.startSfu(client);
+      this.retireMesh();
+    } else if (route === "mesh" && this.sfu) {
+      const sfu = this.sfu;
+      this.sfu = null;
+      sfu.close();
+      this.speaker.start();
+      this.mesh = this.createMesh(client);
+      this.mesh.start();
+    }
+  }
+
+  /** @param {import("./protocol.js").SignallingClient} client */
+  startSfu(client) {
+    if (this.mesh) this.mesh.frozen = true; // no new browser-to-browser connections from now on
+    const sfu = new SfuClient({ signalling: client, localStream: this.controls.stream });
+    this.sfu = sfu;
+    this.watchMedia(sfu, () => this.sfu === sfu, false);
+    // The media server's audio levels say who speaks: no analyser per remote voice in the page.
+    this.speaker.stop();
+    sfu.addEventListener("speaker", ({ detail }) => this.tiles.setSpeaker(detail.peerId));
+    sfu.start();
+    this.tiles.onLayout();
+  }
+
+  /** Close the browser-to-browser connections once every video plays through the server (or after a while). */
+  retireMesh() {
+    const mesh = this.mesh;
+    if (!mesh) return;
+    const started = Date.now();
+    const check = () => {
+      if (this.mesh !== mesh) return;
+      const sfu = this.sfu;
+      const waiting = sfu ? [...mesh.visibleLinks].filter((link) => {
+        const stream = sfu.streams.get(link.peerId);
+        return link.peer.video !== false && !(stream && stream.getVideoTracks().some((t) => !t.muted));
+      }) : [];
+      if (waiting.length && Date.now() - started < MESH_RETIRE_MS) {
+        window.setTimeout(check, 200);
+        return;
+      }
+      this.mesh = null;
+      mesh.close();
+    };
+    check();
+  }
+
+  /** @param {import("./protocol.js").SignallingClient} client */
   createMesh(client) {
     const mesh = new PeerMesh({ signalling: client, localStream: this.controls.stream });
     mesh.screenStream = this.controls.screenStream;
-    mesh.addEventListener("peer-added", ({ detail }) => {
+    this.watchMedia(mesh, () => this.mesh === mesh, true);
+    return mesh;
+  }
+
+  /**
+   * Draw what a media route (PeerMesh or SfuClient) reports, while `current()` says it is the page's.
+   * @param {PeerMesh | SfuClient} media @param {() => boolean} current @param {boolean} watchLevels
+   */
+  watchMedia(media, current, watchLevels) {
+    const on = (type, handler) => media.addEventListener(type, (event) => {
+      if (current()) handler(/** @type {CustomEvent} */ (event).detail);
+    });
+    on("peer-added", (detail) => {
       if (detail.hidden) return;
       this.tiles.ensure(detail.peerId, detail.peer.name);
       this.tiles.setPresence(detail.peerId, detail.peer);
       this.updatePeopleCount();
     });
-    mesh.addEventListener("peer-updated", ({ detail }) => this.tiles.setPresence(detail.peerId, detail.peer));
-    mesh.addEventListener("media", ({ detail }) => {
+    on("peer-updated", (detail) => this.tiles.setPresence(detail.peerId, detail.peer));
+    on("media", (detail) => {
       if (detail.hidden) return;
+      // While moving through the server, a peer's video from there wins over its old direct one.
+      if (media !== this.sfu && this.sfu && this.sfu.streams.has(detail.peerId)) return;
       this.tiles.attach(detail.peerId, detail.peer.name, detail.camera, detail.screen);
-      const audio = detail.camera ? detail.camera.getAudioTracks()[0] : null;
-      this.levels.watch(detail.peerId, audio);
+      if (watchLevels) this.levels.watch(detail.peerId, detail.camera ? detail.camera.getAudioTracks()[0] : null);
     });
-    mesh.addEventListener("peer-removed", ({ detail }) => {
+    on("peer-removed", (detail) => {
       this.levels.unwatch(detail.peerId);
       this.files.peerGone(detail.peerId);
       if (!this.tiles.tiles.has(detail.peerId)) return; // hidden
@@ -303,13 +334,15 @@ class RoomPage {
       this.updatePeopleCount();
       if (detail.peer.name) this.announce(interpolate(gettext("%(name)s left."), { name: detail.peer.name }));
     });
-    mesh.addEventListener("connection-state", ({ detail }) => {
+    on("connection-state", (detail) => {
       if (!detail.hidden) this.tiles.setConnectionState(detail.peerId, detail.state);
     });
-    mesh.addEventListener("control", ({ detail }) => this.files.onControl(detail.peerId, detail.message));
-    mesh.addEventListener("datachannel", ({ detail }) => this.files.onDataChannel(detail.peerId, detail.channel));
-    mesh.addEventListener("failure", ({ detail }) => console.warn("peer", detail.peerId, detail.error));
-    return mesh;
+    on("control", (detail) => this.files.onControl(detail.peerId, detail.message));
+    on("datachannel", (detail) => this.files.onDataChannel(detail.peerId, detail.channel));
+    on("failure", (detail) => console.warn("media", detail.peerId, detail.error));
+    on("unsupported", () => this.notices.set("media",
+      gettext("Screen sharing is not available yet in meetings through the server: the others do not see it."),
+      { tone: "warning", fadeAfterMs: 10000 }));
   }
 
   /** @param {string} peerId */
@@ -346,16 +379,6 @@ class RoomPage {
     else console.warn("signalling:", error.code, error.message);
   }
 
-  /** @param {SignallingClient} client @param {string | null | undefined} expiresAt */
-  scheduleIceRefresh(client, expiresAt) {
-    window.clearTimeout(this.iceRefreshTimer);
-    if (!expiresAt) return;
-    const remaining = Date.parse(expiresAt) - Date.now();
-    if (Number.isNaN(remaining)) return;
-    const delay = Math.max(1000, Math.min(remaining - ICE_REFRESH_MARGIN_MS, remaining / 2));
-    this.iceRefreshTimer = window.setTimeout(() => client.requestIceServers(), delay);
-  }
-
   updatePeopleCount() {
     const count = this.tiles.count;
     this.panels.setPeopleCount(count);
@@ -382,57 +405,18 @@ class RoomPage {
     if (name === "settings" && open) this.controls.fillDevices();
   }
 
-  /** @param {SignallingClient} client @param {import("./protocol.js").CloseInfo & {left: boolean}} info */
-  onClose(client, info) {
-    if (client !== this.client) return;
-    window.clearInterval(this.keepaliveTimer);
-    window.clearTimeout(this.iceRefreshTimer);
-    if (info.left || this.finished) return;
-    if (SEAT_GONE.has(info.code)) this.forgetResumeTicket();
-    if (info.reconnect === "retry" || info.reconnect === "new-token") {
-      // The media connections may well live on: keep them, and take the seat back with `resume`.
-      this.reconnectLater(gettext(info.message), info.reconnect === "new-token");
-    } else if (info.reconnect === "password") {
-      this.dropConnection();
-      this.root.dataset.state = "password";
-      this.setStatus(gettext("Password needed"));
-      this.screens.show({ title: gettext(info.message), text: gettext("Enter the room's password to join."), password: true });
-    } else {
-      const refusal = REFUSALS[info.code];
-      const title = refusal ? gettext(refusal.title) : gettext("You were disconnected");
-      this.end(title, gettext(refusal ? refusal.text : info.message), {
-        retryLabel: info.reconnect === "later" ? gettext("Try again") : gettext("Rejoin"),
-      });
-    }
-  }
-
   /** Forget the media connections and everyone in them; the local media stays. */
   dropConnection() {
     if (this.mesh) this.mesh.close();
     this.mesh = null;
+    if (this.sfu) this.sfu.close();
+    this.sfu = null;
     this.tiles.removeAll();
-  }
-
-  /** @param {string} reason @param {boolean} [immediately] */
-  reconnectLater(reason, immediately = false) {
-    if (this.reconnectAttempts >= RECONNECT_DELAYS_MS.length) {
-      const gaveUp = interpolate(gettext("Confer tried to reconnect %(count)s times and gave up."), { count: RECONNECT_DELAYS_MS.length });
-      this.end(gettext("Connection lost"), `${reason} ${gaveUp}`);
-      return;
-    }
-    const delay = immediately && this.reconnectAttempts === 0 ? 0 : RECONNECT_DELAYS_MS[this.reconnectAttempts];
-    this.reconnectAttempts += 1;
-    this.root.dataset.state = "reconnecting";
-    this.setStatus(gettext("Reconnecting…"));
-    this.notices.set("connection", gettext("Connection lost — reconnecting…"), { tone: "warning" });
-    window.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = window.setTimeout(() => this.join(), delay);
   }
 
   leave() {
     if (this.finished) return;
-    if (this.client) this.client.leave();
-    this.forgetResumeTicket();
+    this.connection.leave();
     this.end(gettext("You left the meeting"), "");
   }
 
@@ -442,13 +426,10 @@ class RoomPage {
    */
   end(title, text, { retryLabel = gettext("Rejoin") } = {}) {
     this.finished = true;
-    window.clearTimeout(this.reconnectTimer);
-    window.clearInterval(this.keepaliveTimer);
-    window.clearTimeout(this.iceRefreshTimer);
+    this.connection.stop();
     this.speaker.stop();
     this.quality.stop();
     this.dropConnection();
-    if (this.client && !this.client.left) this.client.close();
     this.controls.stop();
     this.levels.close();
     this.root.dataset.state = "ended";
@@ -468,6 +449,15 @@ class RoomPage {
     } catch {
       this.notices.set("copy", interpolate(gettext("Copy this link to invite someone: %(url)s"), { url }));
     }
+  }
+}
+
+/** The tab's sessionStorage, or null where storage is disabled. */
+function sessionStorageIfAny() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
   }
 }
 

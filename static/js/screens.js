@@ -1,33 +1,6 @@
 // The screens over the room: waiting in the lobby, asking for the room password, and the end of the call.
 
-import { gettext, gettext_noop } from "./i18n.js";
-
-/** What the end screen says for the common refusals, by close code; the rest use the close code's own message. */
-export const REFUSALS = {
-  4003: {
-    title: gettext_noop("You can't join this meeting"),
-    text: gettext_noop("Your account may not enter this room. Ask its owner to add you as a member."),
-  },
-  4004: {
-    title: gettext_noop("This meeting doesn't exist"),
-    text: gettext_noop("The room may have been deleted, or the link may be mistyped."),
-  },
-  4005: { title: gettext_noop("This meeting is full"), text: gettext_noop("Try again when someone leaves.") },
-  4006: {
-    title: gettext_noop("This meeting is locked"),
-    text: gettext_noop("Nobody new can join right now. Ask the host to unlock it, then try again."),
-  },
-  4010: { title: gettext_noop("You weren't let in"), text: gettext_noop("The host did not admit you to this meeting.") },
-  4011: {
-    title: gettext_noop("You joined from somewhere else"),
-    text: gettext_noop("You are in this meeting in another tab or on another device, so this one was disconnected."),
-  },
-  4012: {
-    title: gettext_noop("You were removed from the meeting"),
-    text: gettext_noop("A moderator removed you from this meeting."),
-  },
-  4013: { title: gettext_noop("The meeting has ended"), text: gettext_noop("A moderator ended the meeting for everyone.") },
-};
+import { gettext } from "./i18n.js";
 
 export class Screens {
   /** @param {HTMLElement} root #room */

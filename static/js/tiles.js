@@ -40,6 +40,31 @@ export class TileGrid {
     this.sinkId = "";
     /** Called when a remote video may not play sound until the person clicks (autoplay policy). */
     this.onSoundBlocked = () => {};
+    /**
+     * Called when tiles come, go or change size: media through the server subscribes to the videos on screen, each
+     * at the layer that fits (visiblePeerIds, tileSizes).
+     */
+    this.onLayout = () => {};
+    this.resizes = typeof ResizeObserver === "function" ? new ResizeObserver(() => this.onLayout()) : null;
+  }
+
+  /** The peers whose tiles are on screen now (laid out, not hidden). @returns {Set<string>} */
+  visiblePeerIds() {
+    const visible = new Set();
+    for (const [peerId, tile] of this.tiles) {
+      if (!tile.hidden && tile.isConnected && tile.getClientRects().length) visible.add(peerId);
+    }
+    return visible;
+  }
+
+  /** Each visible peer's video size on screen, in CSS pixels. @returns {Map<string, {width: number, height: number}>} */
+  tileSizes() {
+    const sizes = new Map();
+    for (const [peerId, tile] of this.tiles) {
+      const video = tile.querySelector("video");
+      sizes.set(peerId, { width: video.clientWidth, height: video.clientHeight });
+    }
+    return sizes;
   }
 
   /** @param {MediaStream | null} stream */
@@ -68,7 +93,9 @@ export class TileGrid {
       this.applySink(video);
       this.grid.append(tile);
       this.tiles.set(peerId, tile);
+      if (this.resizes) this.resizes.observe(tile);
       this.updateCount();
+      this.onLayout();
     }
     this.rename(peerId, name);
     return tile;
@@ -196,9 +223,11 @@ export class TileGrid {
     const tile = this.tiles.get(peerId);
     if (!tile) return;
     tile.querySelector("video").srcObject = null;
+    if (this.resizes) this.resizes.unobserve(tile);
     tile.remove();
     this.tiles.delete(peerId);
     this.updateCount();
+    this.onLayout();
   }
 
   removeAll() {

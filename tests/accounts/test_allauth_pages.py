@@ -37,6 +37,7 @@ def test_the_email_confirmation_page_renders_in_the_sites_look(client, alice):
     response = client.get(reverse("account_confirm_email", args=[key]))
     assert_in_the_sites_look(response)
     assert "Confirm Email Address" in response.content.decode()
-    client.post(reverse("account_confirm_email", args=[key]))
+    confirmed = client.post(reverse("account_confirm_email", args=[key]))
+    assert confirmed.status_code == 302
     address.refresh_from_db()
     assert address.verified

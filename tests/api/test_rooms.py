@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from meetings import actions
 from meetings.models import ApiKey, Room
 from meetings.serializers import ParticipantSerializer
-from signalling import roster
+from signalling import events
 from signalling.models import Participant
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +178,7 @@ def join(room, name, role="participant", seconds_ago=0, last_seen_ago=0, status=
     now = timezone.now()
     return Participant.objects.create(
         room=room,
-        meeting=roster.live_meeting(room, create=True),
+        meeting=events.live_meeting(room, create=True),
         status=status,
         peer_id=f"p_{name}",
         identity=f"ext:{name}",
@@ -257,3 +257,16 @@ def test_a_key_without_an_owner_has_no_rooms(link_room):
     ):
         assert response.status_code == 403
         assert response.json()["code"] == "api-key-has-no-owner"
+
+
+def test_alice_chooses_her_rooms_media_route(client_for, alice, link_room):
+    client = client_for(alice)
+    assert client.get(room_url(link_room)).json()["media_route"] == "auto"
+
+    changed = client.patch(room_url(link_room), {"media_route": "sfu"}, format="json")
+
+    assert changed.status_code == 200 and changed.json()["media_route"] == "sfu"
+    link_room.refresh_from_db()
+    assert link_room.media_route == "sfu"
+    refused = client.patch(room_url(link_room), {"media_route": "carrier-pigeon"}, format="json")
+    assert refused.status_code == 400 and "media_route" in refused.json()["errors"]

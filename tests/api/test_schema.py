@@ -15,7 +15,10 @@ def test_the_schema_describes_every_endpoint_and_both_ways_to_authenticate(clien
         "/api/v1/rooms/",
         "/api/v1/rooms/{slug}/",
         "/api/v1/rooms/{slug}/tokens/",
+        "/api/v1/rooms/{slug}/meeting/",
         "/api/v1/rooms/{slug}/participants/",
+        "/api/v1/rooms/{slug}/participants/{peer_id}/",
+        "/api/v1/rooms/{slug}/participants/{peer_id}/mute/",
         "/api/v1/rooms/{slug}/invites/",
         "/api/v1/rooms/{slug}/invites/{invite_id}/",
         "/api/v1/rooms/{slug}/recording/",
@@ -24,6 +27,10 @@ def test_the_schema_describes_every_endpoint_and_both_ways_to_authenticate(clien
         "/api/v1/rooms/{slug}/recordings/{recording_id}/files/{file_id}/",
         "/api/v1/rooms/{slug}/recordings/{recording_id}/composition/",
         "/api/v1/rooms/{slug}/recordings/{recording_id}/composed/",
+        "/api/v1/webhooks/",
+        "/api/v1/webhooks/{endpoint_id}/",
+        "/api/v1/webhooks/{endpoint_id}/secret/",
+        "/api/v1/webhooks/{endpoint_id}/deliveries/",
     }
     schemes = schema["components"]["securitySchemes"]
     assert schemes["ApiKeyAuth"] == {

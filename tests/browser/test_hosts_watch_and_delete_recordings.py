@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.test_every_page_keeps_to_its_security_policy import RECORD_VIOLATIONS, violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -60,6 +61,7 @@ def test_alice_watches_her_rooms_recording_then_deletes_it(sign_in, make_room, r
     recording_id, files = record_a_meeting(redis_deployment, slug)
 
     alice = sign_in("alice")
+    alice.context.add_init_script(RECORD_VIOLATIONS)  # the page, its script and its players keep to the CSP
     alice.goto("/rooms/")
     alice.get_by_role("link", name="Recordings of Weekly sync").click()
     expect(alice).to_have_url(re.compile(f"/r/{slug}/recordings/$"))
@@ -88,6 +90,7 @@ def test_alice_watches_her_rooms_recording_then_deletes_it(sign_in, make_room, r
     own.evaluate("video => { video.muted = true; return video.play(); }")
     alice.wait_for_function("() => document.querySelector('video[aria-label=\"Bob\\'s own file\"]').currentTime > 0.3")
     own.evaluate("video => video.pause()")
+    assert violations(alice) == []
     alice.screenshot(path=artifacts / "recordings-desktop-1280x800.png", full_page=True, animations="disabled")
 
     phone = sign_in("alice", viewport=PHONE)

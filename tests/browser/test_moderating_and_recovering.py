@@ -19,19 +19,31 @@ EVERY_REMOTE_VIDEO_PLAYS = """(count) => {
 WAIT_MS = 30_000
 
 
-def set_room(deployment, slug, **fields):
-    assignments = "".join(f"room.{name} = {value!r}\n" for name, value in fields.items())
+def set_room(deployment, slug, **rules):
+    """Change the room's rules as its settings page does, through the actions, which tell the live meeting."""
     deployment.run_python(
-        f"from meetings.models import Room\nroom = Room.objects.get(slug={slug!r})\n{assignments}room.save()\nprint('true')"
+        "from meetings import actions\nfrom meetings.models import Room\nfrom signalling.publish import publish\n"
+        f"publish(actions.update_room(Room.objects.get(slug={slug!r}), **{rules!r}))\nprint('true')"
     )
 
 
 def set_recording(deployment, slug, recording):
-    """Say a recording runs, as the recorder service does, through the real channel layer."""
+    """Start a recording (a recorder process is on the roll, alive) or finish it, as the recording actions do."""
+    if recording:
+        code = (
+            "from recordings.models import RecorderProcess\n"
+            "RecorderProcess.objects.create(channel_name='recorder.test!x', hostname='here', pid=1)\n"
+            f"publish(actions.start_recording(Room.objects.get(slug={slug!r})))\n"
+        )
+    else:
+        code = (
+            "from recordings.models import Recording\n"
+            f"recording = Recording.objects.get(room__slug={slug!r}, status='starting')\n"
+            "publish(actions.finish_recording(recording.pk, 'done', 'requested'))\n"
+        )
     deployment.run_python(
-        "from meetings.models import Room\nfrom signalling import moderation\nfrom signalling.publish import publish\n"
-        f"room = Room.objects.get(slug={slug!r})\npublish(moderation.set_recording(room.pk, {recording!r}), room.slug)\n"
-        "print('true')"
+        "from meetings import actions\nfrom meetings.models import Room\nfrom signalling.publish import publish\n"
+        f"{code}print('true')"
     )
 
 

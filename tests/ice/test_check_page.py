@@ -21,10 +21,6 @@ def check_config(response):
     return json.loads(html[start:html.index("</script>", start)])
 
 
-def test_the_check_page_lives_at_check():
-    assert reverse("connectivity_check") == "/check/"
-
-
 def test_someone_signed_out_is_sent_to_sign_in_and_gets_no_credentials(client, turn_settings):
     turn_settings(turn_urls=TURN_URLS)
     response = client.get("/check/")

@@ -99,7 +99,7 @@ async def test_the_ninth_person_is_refused_from_a_full_room(peers, alice, alices
 
 
 async def test_a_locked_room_refuses_newcomers_but_lets_its_host_in(peers, alice, bob, alices_room):
-    await database_sync_to_async(actions.set_locked)(alices_room, True)
+    await database_sync_to_async(actions.set_locked)(alices_room, True)  # no meeting yet: nothing to publish
     bob_peer = await peers(alices_room.slug)
     await bob_peer.send({"type": "join", "token": token_for(bob, alices_room), "versions": [1]})
     error, code = await bob_peer.expect_refusal()

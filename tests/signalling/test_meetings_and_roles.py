@@ -78,7 +78,7 @@ async def test_events_dropped_by_a_full_channel_show_as_a_gap_and_a_resync_repai
     await alice_peer.receive_all()
     state = bob_peer.welcome["state"]  # what Alice holds too, once she has applied Bob's peer-joined
     outboxes = await database_sync_to_async(chat.store_chat_messages)(
-        [(bob_peer.peer_id, f"message {n}", None) for n in range(12)]
+        [(bob_peer.peer_id, alices_room.slug, f"message {n}", None) for n in range(12)]
     )
     layer = get_channel_layer()
     alices_channel = await database_sync_to_async(
@@ -96,7 +96,7 @@ async def test_events_dropped_by_a_full_channel_show_as_a_gap_and_a_resync_repai
     layer._put = put_on_a_channel_that_fills_up
     try:
         for outbox, _ in outboxes:
-            await apublish(outbox, alices_room.slug)
+            await apublish(outbox)
     finally:
         layer._put = real_put
     await bob_peer.send({"type": "chat", "text": "the last one"})

@@ -88,17 +88,26 @@ async def test_bob_joining_from_a_second_tab_replaces_his_first(peers, alice, bo
 async def test_a_client_that_falls_silent_is_closed_and_keeps_its_seat_for_a_resume(
     peers, alice, bob, alices_room, settings
 ):
-    settings.SIGNALLING_CLIENT_TIMEOUT = 0.2
+    settings.SIGNALLING_CLIENT_TIMEOUT = 0.5
     alice_peer = await seat(peers, alices_room, alice)
     bob_peer = await seat(peers, alices_room, bob)
-    await asyncio.sleep(0.3)
-    await alice_peer.send({"type": "ping"})
-    assert await alice_peer.receive_type("pong")
-    await housekeeping.tick()
-    error, code = await bob_peer.expect_refusal()
-    assert (error["code"], code) == ("liveness-timeout", 4016)
-    assert (await alice_peer.receive_type("peer-updated"))["peer"]["connected"] is False
-    assert await Participant.objects.filter(peer_id=bob_peer.peer_id, status="away").aexists()
+
+    async def alice_keeps_talking():
+        while True:
+            await alice_peer.send({"type": "ping"})
+            await asyncio.sleep(0.1)
+
+    talking = asyncio.ensure_future(alice_keeps_talking())
+    try:
+        error, code = await bob_peer.expect_refusal(timeout=10)
+        assert (error["code"], code) == ("liveness-timeout", 4016)
+        assert (await alice_peer.receive_type("peer-updated"))["peer"]["connected"] is False
+        assert await Participant.objects.filter(peer_id=bob_peer.peer_id, status="away").aexists()
+        # Alice, who kept talking, is still there, well past the timeout.
+        await asyncio.sleep(settings.SIGNALLING_CLIENT_TIMEOUT)
+        assert await Participant.objects.filter(peer_id=alice_peer.peer_id, status="joined").aexists()
+    finally:
+        talking.cancel()
 
 
 async def test_a_flood_is_answered_with_an_error_and_then_closed(peers, alice, bob, alices_room, settings):

@@ -4,6 +4,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from meetings import actions
+from signalling.publish import apublish
 from signalling.state import apply_event
 from tests.signalling.conftest import seat
 
@@ -44,7 +45,7 @@ async def test_dave_joining_late_receives_the_state_alice_built_from_events(
     await bob_peer.send({"type": "state", "audio": False})
     alice_state = await build_from_events(alice_peer, alice_state, settings.CHAT_HISTORY)
 
-    await database_sync_to_async(actions.set_locked)(alices_room, False)
+    await apublish(await database_sync_to_async(actions.set_locked)(alices_room, False))
     alice_state = await build_from_events(alice_peer, alice_state, settings.CHAT_HISTORY)
     dave_peer = await seat(peers, alices_room, dave)
     alice_state = await build_from_events(alice_peer, alice_state, settings.CHAT_HISTORY)

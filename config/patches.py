@@ -1,0 +1,111 @@
+"""Where Confer leans on its dependencies' private parts, and the start-up check that they are still there.
+
+These places go beyond public APIs, each for a reason:
+
+- config.serve's eager writes replace Twisted's `tcp.Connection.write` and read its buffer's private state
+  (docs/performance.md measures why).
+- config.serve sends daphne's access log through logging, replacing `AccessLogGenerator.write_entry`, so that
+  the redacting filter and JSON logs apply to it (docs/operations.md).
+- signalling.layers builds on channels' in-memory layer and on channels-redis's pub/sub layer from the inside.
+- recordings.worker narrows aioice's `get_host_addresses` to the addresses it is told to use.
+
+The packages they touch are pinned (requirements.txt, and constraints.txt for everything). Upgrading one of them
+can still take away what a patch needs, and the patch would then fail in some rare path, under load. `check()`
+makes that a loud failure at start-up instead, naming the patch: config.serve runs it before a worker starts, the
+recorder before it records, and `manage.py check` reports it.
+"""
+
+import socket
+from dataclasses import dataclass
+
+
+class PatchDoesNotFit(RuntimeError):
+    """A dependency no longer has what one of Confer's patches relies on."""
+
+
+@dataclass(frozen=True)
+class Patch:
+    name: str
+    package: str
+    remedy: str
+    needs: object  # () -> the names of the private parts that are missing
+
+
+def missing_attributes(thing, names):
+    return [name for name in names if not hasattr(thing, name)]
+
+
+def twisted_connection_misses():
+    """The attributes the eager write reads on a live tcp.Connection (some are set only by its constructor)."""
+    from twisted.internet import tcp
+
+    class NoReactor:  # FileDescriptor.__init__ imports the global reactor only when given none
+        pass
+
+    ours, theirs = socket.socketpair()
+    try:
+        connection = tcp.Connection(ours, None, reactor=NoReactor())
+        return missing_attributes(connection, [
+            "write", "writeSomeData", "dataBuffer", "_tempDataLen", "TLS", "connected", "disconnecting",
+            "_writeDisconnected", "_writeDisconnecting", "fileno",
+        ])
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def channels_layers_misses():
+    from channels.layers import InMemoryChannelLayer
+    from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
+
+    in_memory = InMemoryChannelLayer()
+    missing = missing_attributes(in_memory, ["channels", "groups", "expiry", "_clean_expired", "get_capacity",
+                                             "require_valid_channel_name", "require_valid_group_name"])
+    missing += missing_attributes(RedisPubSubChannelLayer, ["_get_layer", "serialize"])
+    missing += missing_attributes(RedisPubSubLoopLayer, ["_get_shard", "_get_group_channel_name"])
+    loop_layer = RedisPubSubLoopLayer(hosts=["redis://127.0.0.1:1"], channel_layer=None)
+    missing += missing_attributes(loop_layer, ["channels", "groups"])
+    return missing
+
+
+def daphne_access_log_misses():
+    from daphne import access
+
+    return missing_attributes(access.AccessLogGenerator, ["write_entry"])
+
+
+def aioice_misses():
+    import aioice.ice
+
+    return missing_attributes(aioice.ice, ["get_host_addresses"])
+
+
+PATCHES = (
+    Patch("config.serve eager writes", "Twisted", "pin Twisted back, or set WORKER_EAGER_WRITES=0",
+          twisted_connection_misses),
+    Patch("signalling.layers channel layers", "channels / channels-redis", "pin channels and channels-redis back",
+          channels_layers_misses),
+    Patch("config.serve access log through logging", "daphne", "pin daphne back",
+          daphne_access_log_misses),
+    Patch("recordings.worker ICE host addresses", "aioice", "pin aioice back, or leave RECORDER_ICE_HOST_ADDRESSES "
+          "unset", aioice_misses),
+)
+
+
+def problems(names=None):
+    """Return one line per patch (of those named, or all) that no longer fits."""
+    found = []
+    for patch in PATCHES:
+        if names is not None and patch.name not in names:
+            continue
+        missing = patch.needs()
+        if missing:
+            found.append(f"{patch.name}: {patch.package} no longer has {', '.join(missing)}; {patch.remedy}.")
+    return found
+
+
+def check(names=None):
+    """Raise PatchDoesNotFit, naming each patch that no longer fits its dependency."""
+    found = problems(names)
+    if found:
+        raise PatchDoesNotFit("Confer's patches do not fit the installed packages:\n  " + "\n  ".join(found))

@@ -1,0 +1,233 @@
+"""Channels plumbing for one signalling socket, under the room's consumer (signalling/consumers.py).
+
+A socket's work comes through three doors and is done one message at a time, in arrival order per door:
+
+- the WebSocket (frames from the client, and its disconnect);
+- the channel layer (room events, relays and notices from other sockets, on any worker);
+- `post()`, for this worker's own tasks: the chat writer's replies, timers. They never touch the socket's state
+  themselves: they post a message and the socket acts on it in its turn.
+
+It also keeps the rate limit, turns every failure into a documented close, and treats a send to a socket that has
+just gone away as the disconnect it is.
+"""
+
+import asyncio
+import logging
+import time
+
+from autobahn.exception import Disconnected
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from observability import metrics
+from signalling import protocol
+from signalling.protocol import ProtocolError, UserError
+
+log = logging.getLogger(__name__)
+
+
+class TokenBucket:
+    """Allow `rate` messages a second on average and bursts of up to `burst`."""
+
+    def __init__(self, rate, burst):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+
+    def take(self):
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def is_closed_transport(error):
+    """Return whether an exception from a send says the connection is gone, in any of the ways the stack says it.
+
+    autobahn raises Disconnected; under uvloop, a write to a closed socket raises RuntimeError from the loop
+    ("unable to perform operation on <UVPoll closed=True>", "... <TCPTransport closed=True ...>"); asyncio and
+    Twisted raise ConnectionError subclasses.
+    """
+    if isinstance(error, (Disconnected, ConnectionError)):
+        return True
+    return isinstance(error, RuntimeError) and "closed=True" in str(error)
+
+
+class SignallingSocket(AsyncWebsocketConsumer):
+    """One signalling socket. Subclasses implement `handle(message)` for validated client messages and
+    `release_seat(keep_seat)`, and name their channel-layer and posted message types as methods (Channels' style:
+    `room.event` calls `room_event`)."""
+
+    async def __call__(self, scope, receive, send):
+        # channels' AsyncConsumer.__call__, with a cheaper loop than its await_many_dispatch: that starts a task
+        # and an asyncio.wait for every message, a sixth of the worker's time under load. Here one long-lived task
+        # per door hands each message on to dispatch, one at a time.
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.inbox = asyncio.Queue()
+        turn = asyncio.Lock()
+
+        async def feed(door, *args):
+            while True:
+                message = await door(*args)
+                async with turn:
+                    await self.dispatch(message)
+
+        feeders = [asyncio.ensure_future(feed(receive)),
+                   asyncio.ensure_future(feed(self.channel_layer.receive, self.channel_name)),
+                   asyncio.ensure_future(feed(self.inbox.get))]
+        try:
+            done, _ = await asyncio.wait(feeders, return_when=asyncio.FIRST_EXCEPTION)
+            for feeder in done:
+                feeder.result()  # StopConsumer once the socket is gone; anything else is a crash
+        except StopConsumer:
+            pass
+        finally:
+            for feeder in feeders:
+                feeder.cancel()
+            await asyncio.gather(*feeders, return_exceptions=True)
+            self.stop_timers()
+            # Also after a crash (the channel layer gone, say): keep the seat for a resume instead of leaking it.
+            await self.release_seat(keep_seat=True)
+
+    async def dispatch(self, message):
+        # channels hops into its database thread (aclose_old_connections) before every message. Our database work
+        # goes through signalling.db, which looks after its connections itself, so skip the hop: with it, every
+        # relay in the worker queued behind every other consumer's database work.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    def post(self, message):
+        """Hand this socket a message from another task of this worker; it acts on it in its turn."""
+        self.inbox.put_nowait(message)
+
+    # The socket's life.
+
+    async def connect(self):
+        self.closing = False
+        self.last_heard = time.monotonic()
+        self.bucket = TokenBucket(settings.SIGNALLING_RATE, settings.SIGNALLING_BURST)
+        self.dropped = 0
+        self.timers = []
+        await self.accept()
+        self.after(settings.SIGNALLING_JOIN_TIMEOUT, {"type": "socket.join_deadline"})
+        self.watch_liveness()
+
+    def after(self, seconds, message):
+        """Post `message` to this socket in `seconds`."""
+        self.timers.append(asyncio.get_running_loop().call_later(seconds, self.post, message))
+
+    def stop_timers(self):
+        for timer in getattr(self, "timers", ()):
+            timer.cancel()
+        gap_timer = getattr(self, "gap_timer", None)
+        if gap_timer is not None:
+            gap_timer.cancel()
+
+    def watch_liveness(self):
+        """Check, when the client timeout could next be reached, whether the client has been silent that long.
+
+        One timer a socket, moved on lazily: a busy socket costs nothing per message, and no pass over all the
+        sockets of a worker stalls it.
+        """
+        silent_for = time.monotonic() - self.last_heard
+        if silent_for >= settings.SIGNALLING_CLIENT_TIMEOUT:
+            self.post({"type": "socket.silent"})
+            return
+        loop = asyncio.get_running_loop()
+        self.timers.append(loop.call_later(settings.SIGNALLING_CLIENT_TIMEOUT - silent_for, self.watch_liveness))
+
+    async def socket_join_deadline(self, message):
+        if not self.joined() and not self.closing:
+            await self.refuse(ProtocolError("join-timeout", "No join message arrived in time."))
+
+    async def socket_silent(self, message):
+        await self.refuse(ProtocolError("liveness-timeout", "Nothing was heard from this client for too long."),
+                          keep_seat=True)
+
+    def joined(self):
+        """Return whether this socket has joined (or waits in the lobby); subclasses say."""
+        return False
+
+    async def disconnect(self, code):
+        self.closing = True
+        self.stop_timers()
+        await self.release_seat(keep_seat=True)
+
+    async def release_seat(self, keep_seat):
+        """Give up whatever the socket holds; subclasses say what."""
+
+    # From the client.
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closing:
+            return
+        self.last_heard = time.monotonic()
+        try:
+            if not self.bucket.take():
+                await self.over_rate()
+                return
+            self.dropped = 0
+            if bytes_data is not None:
+                raise ProtocolError("protocol-error", "Binary frames are not part of this protocol.")
+            data = protocol.decode_frame(text_data, settings.SIGNALLING_MAX_MESSAGE_BYTES)
+            await self.handle(protocol.parse_client_message(data, joined=self.joined()))
+        except UserError as error:
+            await self.send_payload(protocol.error_message(error.code, error.message, in_reply_to=error.in_reply_to))
+        except ProtocolError as error:
+            await self.refuse(error)
+        except Exception:
+            log.exception("signalling failed on a message")
+            await self.refuse(ProtocolError("internal-error", "The server failed; reconnect to resume."), True)
+
+    async def handle(self, message):
+        """Act on a validated client message (signalling.protocol.Message)."""
+        raise NotImplementedError
+
+    async def over_rate(self):
+        self.dropped += 1
+        if self.dropped >= settings.SIGNALLING_FLOOD_LIMIT:
+            await self.refuse(ProtocolError("flooding", "Too many messages; the connection was closed."))
+        elif self.dropped == 1:
+            await self.send_payload(
+                protocol.error_message("rate-limited", "Too many messages: slow down; messages are being dropped.")
+            )
+
+    # To the client.
+
+    async def refuse(self, error, keep_seat=False):
+        """Answer a protocol error or refusal, then close with its documented code."""
+        if self.closing:
+            return
+        self.closing = True
+        metrics.refused(error.code)
+        try:
+            await self.send_payload(protocol.error_message(error.code, error.message, fatal=True, **error.details))
+        finally:
+            await self.release_seat(keep_seat=keep_seat)
+            await self.close(code=error.close_code)
+
+    async def send_payload(self, payload):
+        await self.send(text_data=protocol.encode(payload))
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        # The socket may close between a message arriving for it and its being sent: that is the disconnect,
+        # which daphne reports next, not a failure. Raised here, it would end this consumer's tasks halfway
+        # through whatever the other one was doing (a change committed and never published).
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Exception as error:
+            if not is_closed_transport(error):
+                raise
+            self.closing = True

@@ -1,0 +1,135 @@
+"""Confer's patches on its dependencies' private parts fail loudly at start-up when those parts are gone, and a
+send to a socket that has just closed is the disconnect it is, wherever the stack says so."""
+
+import socket
+import subprocess
+
+import pytest
+from channels_redis.pubsub import RedisPubSubLoopLayer
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from twisted.internet import _newtls, tcp
+
+from config import patches, serve
+from signalling.socket import SignallingSocket, is_closed_transport
+from tests.servers import PYTHON, REPO
+
+CLOSED_UVPOLL = RuntimeError("unable to perform operation on <UVPoll closed=True>; the handler is closed")
+
+
+def test_the_patches_fit_the_installed_packages():
+    assert patches.problems() == []
+
+
+def test_a_twisted_without_what_the_eager_writes_read_is_refused_by_name(monkeypatch):
+    monkeypatch.delattr(_newtls.ConnectionMixin, "TLS")
+    with pytest.raises(patches.PatchDoesNotFit) as refusal:
+        patches.check()
+    assert "config.serve eager writes: Twisted no longer has TLS" in str(refusal.value)
+    assert "WORKER_EAGER_WRITES=0" in str(refusal.value)
+
+
+def test_a_channels_redis_without_its_private_parts_is_refused_by_name(monkeypatch):
+    monkeypatch.delattr(RedisPubSubLoopLayer, "_get_shard")
+    with pytest.raises(patches.PatchDoesNotFit) as refusal:
+        patches.check()
+    assert "signalling.layers channel layers: channels / channels-redis no longer has _get_shard" in str(refusal.value)
+
+
+def test_manage_py_check_reports_a_patch_that_does_not_fit(monkeypatch):
+    monkeypatch.delattr(RedisPubSubLoopLayer, "_get_group_channel_name")
+    with pytest.raises(SystemCheckError, match="confer.E001"):
+        call_command("check")
+
+
+def test_a_worker_does_not_start_when_a_patch_does_not_fit():
+    starting = (
+        "from twisted.internet import _newtls\n"
+        "del _newtls.ConnectionMixin.TLS\n"
+        "import sys\n"
+        "sys.argv = ['config.serve', '-b', '127.0.0.1', '-p', '0', 'config.asgi:application']\n"
+        "from config.serve import main\n"
+        "main()\n"
+    )
+    result = subprocess.run([PYTHON, "-c", starting], cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env={"SECRET_KEY": "x", "ROOM_TOKEN_SECRET": "y" * 40, "PATH": "/usr/bin:/bin"})
+    assert result.returncode != 0
+    assert "config.serve eager writes: Twisted no longer has TLS" in result.stderr
+
+
+class LoopLikeUvloop:
+    """A reactor that, like uvloop under Twisted, refuses to watch a socket whose handle has closed."""
+
+    def addWriter(self, selectable):
+        raise CLOSED_UVPOLL
+
+    def removeWriter(self, selectable):
+        pass
+
+
+@pytest.fixture
+def eager_writes(monkeypatch):
+    monkeypatch.setattr(tcp.Connection, "write", tcp.Connection.write)  # put back after the test
+    serve.write_eagerly()
+
+
+def test_an_eager_write_to_a_socket_whose_peer_is_gone_is_dropped_not_raised(eager_writes):
+    ours, theirs = socket.socketpair()
+    connection = tcp.Connection(ours, None, reactor=LoopLikeUvloop())
+    connection.connected = 1
+    theirs.close()
+    ours.close()  # the write fails with EBADF: CONNECTION_LOST, which the read side reports
+    connection.write(b"a frame for a socket that has gone")
+
+
+def test_a_queued_write_to_a_closed_uvloop_handle_is_dropped_not_raised(eager_writes):
+    ours, theirs = socket.socketpair()
+    try:
+        connection = tcp.Connection(ours, None, reactor=LoopLikeUvloop())
+        connection.connected = 1
+        connection.dataBuffer = b"something already waiting"  # so this write must queue
+        connection.write(b"the next frame")
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_other_errors_of_a_queued_write_still_raise(eager_writes):
+    class BrokenLoop(LoopLikeUvloop):
+        def addWriter(self, selectable):
+            raise RuntimeError("something else went wrong")
+
+    ours, theirs = socket.socketpair()
+    try:
+        connection = tcp.Connection(ours, None, reactor=BrokenLoop())
+        connection.connected = 1
+        connection.dataBuffer = b"waiting"
+        with pytest.raises(RuntimeError, match="something else"):
+            connection.write(b"frame")
+    finally:
+        ours.close()
+        theirs.close()
+
+
+@pytest.mark.parametrize("error", [CLOSED_UVPOLL, RuntimeError("unable to perform operation on <TCPTransport "
+                                                                 "closed=True reading=False>; the handler is closed"),
+                                   ConnectionResetError(), BrokenPipeError()])
+def test_every_way_the_stack_says_the_socket_closed_is_a_closed_transport(error):
+    from autobahn.exception import Disconnected
+
+    assert is_closed_transport(error)
+    assert is_closed_transport(Disconnected("gone"))
+    assert not is_closed_transport(RuntimeError("the event loop is closed"))
+    assert not is_closed_transport(ValueError("closed=True"))
+
+
+async def test_a_socket_that_sends_into_a_closed_transport_marks_itself_closing_instead_of_failing():
+    sock = SignallingSocket()
+    sock.closing = False
+
+    async def base_send(message):
+        raise CLOSED_UVPOLL
+
+    sock.base_send = base_send
+    await sock.send_payload({"type": "pong"})
+    assert sock.closing is True
