@@ -409,6 +409,25 @@ RECORDER_EMPTY_ROOM_SECONDS = env_int("RECORDER_EMPTY_ROOM_SECONDS", 300, minimu
 RECORDER_ICE_HOST_ADDRESSES = env_list("RECORDER_ICE_HOST_ADDRESSES", [])
 # --- end of Recording ---
 
+# --- Composing recordings into one file per meeting (recordings/composer.py, docs/recording.md) ---
+RECORDING_COMPOSE = env_bool("RECORDING_COMPOSE", True)
+# Every `manage.py recorder` also composes (niced below the live recordings); off: `manage.py compose_recordings`.
+RECORDER_COMPOSES = env_bool("RECORDER_COMPOSES", True)
+COMPOSE_FFMPEG = env_str("COMPOSE_FFMPEG", "/usr/bin/ffmpeg")
+_compose_size = env_str("COMPOSE_VIDEO_SIZE", "1280x720")
+try:
+    COMPOSE_VIDEO_SIZE = tuple(int(part) for part in _compose_size.lower().split("x"))
+    if len(COMPOSE_VIDEO_SIZE) != 2 or not all(160 <= n <= 3840 and n % 2 == 0 for n in COMPOSE_VIDEO_SIZE):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        f"COMPOSE_VIDEO_SIZE={_compose_size!r} is not WIDTHxHEIGHT with even numbers from 160 to 3840"
+    ) from None
+COMPOSE_FRAME_RATE = env_int("COMPOSE_FRAME_RATE", 30, minimum=1, maximum=60)
+COMPOSE_NICE = env_int("COMPOSE_NICE", 10, minimum=0, maximum=19)
+COMPOSE_POLL_SECONDS = env_int("COMPOSE_POLL_SECONDS", 5, minimum=1)
+COMPOSE_STALE_SECONDS = env_int("COMPOSE_STALE_SECONDS", 120, minimum=10)
+# --- end of Composing ---
 # --- Webhooks (webhooks/, `python manage.py deliver_webhooks`; docs/operations.md "Webhooks") ---
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10, minimum=1, maximum=60)
 WEBHOOK_RETRY_BASE = env_int("WEBHOOK_RETRY_BASE", 10, minimum=1, maximum=3600)

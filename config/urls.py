@@ -21,5 +21,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("check/", include("signalling.urls")),
     path("", include("meetings.invite_urls")),
+    path("", include("recordings.urls")),
     path("", include("meetings.urls")),
 ]

@@ -1,12 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from meetings import actions
 from meetings.admin import RoomAdmin, act
-from recordings import service
-from recordings.models import RecorderProcess, Recording, RecordingFile
+from recordings import composer, service
+from recordings.models import Composition, RecorderProcess, Recording, RecordingFile
 
 
 def download_url(recording_file):
@@ -18,7 +18,8 @@ class RecordingFileInline(admin.TabularInline):
     model = RecordingFile
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["download", "participant_name", "label", "duration", "size", "started_at", "ended_at"]
+    fields = readonly_fields = ["download", "participant_name", "label", "duration", "size", "started_at", "ended_at",
+                                "dropped_video_frames", "max_lag"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -29,18 +30,24 @@ class RecordingFileInline(admin.TabularInline):
         return format_html('<a href="{}" download>{}</a>', download_url(recording_file), name)
 
 
+def composed_url(recording):
+    return reverse("api-room-recording-composed", args=[recording.room.slug, recording.pk])
+
+
 @admin.register(Recording)
 class RecordingAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "room", "status", "stop_reason", "started_by", "requested_at", "ended_at", "downloads"]
-    list_filter = ["status", "stop_reason", "requested_at"]
+    list_display = ["__str__", "room", "status", "stop_reason", "fell_behind", "composed", "started_by",
+                    "requested_at", "ended_at", "downloads"]
+    list_filter = ["status", "stop_reason", "fell_behind", "composition__status", "requested_at"]
     search_fields = ["room__name", "room__slug", "started_by"]
-    list_select_related = ["room"]
+    list_select_related = ["room", "composition"]
     date_hierarchy = "requested_at"
-    readonly_fields = ["room", "status", "stop_reason", "error", "started_by", "started_by_user", "stopped_by",
-                       "requested_at", "started_at", "ended_at", "recorder", "recorder_channel"]
+    readonly_fields = ["room", "status", "stop_reason", "error", "fell_behind", "composed", "composition_error",
+                       "started_by", "started_by_user", "stopped_by", "requested_at", "started_at", "ended_at",
+                       "recorder", "recorder_channel"]
     fields = readonly_fields
     inlines = [RecordingFileInline]
-    actions = ["stop_recordings"]
+    actions = ["stop_recordings", "compose_again"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("files")
@@ -57,6 +64,32 @@ class RecordingAdmin(admin.ModelAdmin):
             " ", '<a href="{}" download>{}</a>',
             ((download_url(f), f.file.name.rsplit("/", 1)[-1]) for f in files),
         ) or "—"
+
+    @admin.display(description=_("composed file"), ordering="composition__status")
+    def composed(self, recording):
+        composition = getattr(recording, "composition", None)  # None when there is none (no row)
+        if composition is None:
+            return "—"
+        if composition.status == Composition.Status.DONE and composition.file:
+            return format_html('<a href="{}" download>{}</a> ({})', composed_url(recording),
+                               composition.file.name.rsplit("/", 1)[-1], composition.get_status_display())
+        if composition.status == Composition.Status.RUNNING:
+            return format_html("{} {}%", composition.get_status_display(), round(composition.progress))
+        return composition.get_status_display()
+
+    @admin.display(description=_("composition error"))
+    def composition_error(self, recording):
+        composition = getattr(recording, "composition", None)  # None when there is none (no row)
+        return (composition.error if composition else "") or "—"
+
+    @admin.action(description=_("Compose the selected recordings again"))
+    def compose_again(self, request, queryset):
+        for recording in queryset:
+            try:
+                composer.retry(recording)
+                self.message_user(request, _("%(recording)s will be composed again.") % {"recording": recording})
+            except composer.CannotRetry as error:
+                self.message_user(request, f"{recording}: {error}", messages.WARNING)
 
     @admin.action(description=_("Stop the selected recordings"))
     def stop_recordings(self, request, queryset):

@@ -1,6 +1,6 @@
-"""A room's recording through the REST API: start, stop, look, list, download. The room's owner (or staff) only."""
+"""A room's recording through the REST API: start, stop, look, list, download, compose again, delete. The room's
+owner (or staff) only."""
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 from meetings import actions
 from meetings.api.common import FORBIDDEN, NOT_FOUND, UNAUTHENTICATED, acting_user, error_response, get_room
 from meetings.exceptions import ApiError
-from recordings.models import Recording, RecordingFile
+from recordings import composer, media, removal
+from recordings.models import Composition, Recording, RecordingFile
 from recordings.serializers import RecordingSerializer
 from signalling.publish import publish
 
@@ -22,7 +23,23 @@ STOP_CONFLICT = error_response("No recording is starting or running (`not-record
 
 
 def recordings_of(room):
-    return Recording.objects.filter(room=room).select_related("room").prefetch_related("files", "files__recording")
+    return Recording.objects.filter(room=room).select_related("room", "composition").prefetch_related(
+        "files", "files__recording"
+    )
+
+
+def recording_of(room, recording_id):
+    recording = recordings_of(room).filter(pk=recording_id).first()
+    if recording is None:
+        raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", "This room has no such recording.")
+    return recording
+
+
+def stored_file(request, field_file, what):
+    try:
+        return media.file_response(request, field_file, as_attachment=request.GET.get("inline") != "1")
+    except (OSError, ValueError):
+        raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", f"{what} is no longer stored.") from None
 
 
 class RoomRecordingView(APIView):
@@ -98,10 +115,71 @@ class RecordingDetailView(APIView):
     )
     def get(self, request, slug, recording_id):
         room = get_room(request, slug, manage=True)
-        recording = recordings_of(room).filter(pk=recording_id).first()
-        if recording is None:
-            raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", "This room has no such recording.")
-        return Response(RecordingSerializer(recording, context={"request": request}).data)
+        return Response(RecordingSerializer(recording_of(room, recording_id), context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="rooms_recordings_destroy",
+        summary="Delete a recording",
+        description="Deletes the recording with its files and its composed file. A recording that is starting, "
+        "recording or stopping cannot be deleted (`still-recording`).",
+        responses={204: None, 401: UNAUTHENTICATED, 403: FORBIDDEN,
+                   404: error_response("No such room or recording (`not-found`)."),
+                   409: error_response("The recording has not finished (`still-recording`).")},
+        tags=["recordings"],
+    )
+    def delete(self, request, slug, recording_id):
+        room = get_room(request, slug, manage=True)
+        try:
+            removal.delete_recording(recording_of(room, recording_id))
+        except removal.StillRecording as error:
+            raise ApiError(status.HTTP_409_CONFLICT, "still-recording", str(error)) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RecordingCompositionView(APIView):
+    @extend_schema(
+        operation_id="rooms_recordings_compose",
+        summary="Compose a recording (again)",
+        description="Asks for the recording's composed file again: after a failed composition, or for a recording "
+        "that has none. The composition becomes `pending`; a composer takes it.",
+        request=None,
+        responses={202: RecordingSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN,
+                   404: error_response("No such room or recording (`not-found`)."),
+                   409: error_response("Not finished, already being composed, nothing recorded, or composing "
+                                       "switched off (`cannot-compose`).")},
+        tags=["recordings"],
+    )
+    def post(self, request, slug, recording_id):
+        room = get_room(request, slug, manage=True)
+        recording = recording_of(room, recording_id)
+        try:
+            composer.retry(recording)
+        except composer.CannotRetry as error:
+            raise ApiError(status.HTTP_409_CONFLICT, "cannot-compose", str(error)) from None
+        return Response(RecordingSerializer(recording_of(room, recording_id), context={"request": request}).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class RecordingComposedFileView(APIView):
+    @extend_schema(
+        operation_id="rooms_recordings_composed_download",
+        summary="Download a recording's composed file",
+        description="The MP4 (H.264 video, AAC audio) of the whole meeting, once its composition is `done`. "
+        "Range requests are answered (206), so players can seek; `?inline=1` asks the browser to play it rather "
+        "than save it.",
+        responses={(200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY), 401: UNAUTHENTICATED,
+                   403: FORBIDDEN,
+                   404: error_response("No such room or recording, or no composed file yet (`not-found`).")},
+        tags=["recordings"],
+    )
+    def get(self, request, slug, recording_id):
+        room = get_room(request, slug, manage=True)
+        composition = Composition.objects.filter(
+            recording_id=recording_id, recording__room=room, status=Composition.Status.DONE
+        ).first()
+        if composition is None or not composition.file:
+            raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", "This recording has no composed file yet.")
+        return stored_file(request, composition.file, "The composed file")
 
 
 class RecordingFileView(APIView):
@@ -109,7 +187,8 @@ class RecordingFileView(APIView):
         operation_id="rooms_recordings_files_download",
         summary="Download a recording's file",
         description="The WebM file (VP8 video, Opus audio) of one participant. It can be downloaded while the "
-        "recording still runs: it then ends where the recorder has got to.",
+        "recording still runs: it then ends where the recorder has got to. Range requests are answered (206); "
+        "`?inline=1` asks the browser to play it rather than save it.",
         responses={(200, "video/webm"): OpenApiResponse(OpenApiTypes.BINARY), 401: UNAUTHENTICATED, 403: FORBIDDEN,
                    404: error_response("No such room, recording or file (`not-found`).")},
         tags=["recordings"],
@@ -121,9 +200,4 @@ class RecordingFileView(APIView):
         ).first()
         if recording_file is None:
             raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", "This recording has no such file.")
-        try:
-            handle = recording_file.file.open("rb")
-        except OSError:
-            raise ApiError(status.HTTP_404_NOT_FOUND, "not-found", "This file is no longer stored.") from None
-        name = recording_file.file.name.rsplit("/", 1)[-1]
-        return FileResponse(handle, as_attachment=True, filename=name, content_type="video/webm")
+        return stored_file(request, recording_file.file, "This file")

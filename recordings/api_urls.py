@@ -12,4 +12,8 @@ urlpatterns = [
          name="api-room-recording-detail"),
     path("v1/rooms/<slug:slug>/recordings/<db_id:recording_id>/files/<db_id:file_id>/", api.RecordingFileView.as_view(),
          name="api-room-recording-file"),
+    path("v1/rooms/<slug:slug>/recordings/<db_id:recording_id>/composition/", api.RecordingCompositionView.as_view(),
+         name="api-room-recording-composition"),
+    path("v1/rooms/<slug:slug>/recordings/<db_id:recording_id>/composed/", api.RecordingComposedFileView.as_view(),
+         name="api-room-recording-composed"),
 ]

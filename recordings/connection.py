@@ -4,11 +4,12 @@ the files its tracks go to (docs/recording.md, "What the recorder does in the ro
 import asyncio
 import logging
 import re
+import time
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
-from recordings.sink import ParticipantFile
+from recordings.sink import CATCH_UP_IDLE_LOOKS, CATCH_UP_SECONDS, ParticipantFile
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,7 @@ class PeerRecording:
         return pc
 
     async def replace_connection(self):
-        await self.finish_files()
-        if self.pc is not None:
-            await self.pc.close()
+        await self.end_connection()
         self.pc = self.new_connection()
         self.remote_fingerprints = []
         self.awaiting_answer = False
@@ -167,7 +166,13 @@ class PeerRecording:
         self.sinks.append((sink, handle))
         await sink.start()
 
-    async def finish_files(self):
+    async def end_connection(self):
+        """Close the connection, then its files: closing it first makes aiortc's decoders hand over every frame
+        they still hold, so a recorder that was behind writes the meeting to its end."""
+        await catch_up(self)
+        pc, self.pc = self.pc, None
+        if pc is not None:
+            await pc.close()
         sinks, self.sinks = self.sinks, []
         for sink, handle in sinks:
             await sink.stop()
@@ -180,12 +185,35 @@ class PeerRecording:
 
     async def close(self):
         self.cancel_answer_timer()
-        await self.finish_files()
-        if self.pc is not None:
-            await self.pc.close()
-            self.pc = None
+        await self.end_connection()
         self.closed = True
 
     @staticmethod
     def describe(description):
         return {"type": description.type, "sdp": description.sdp}
+
+
+async def catch_up(recording):
+    """Let what was sent before now reach a participant's files before its connection closes (a recorder behind its
+    media would otherwise lose the end: closing drops what still waits in the socket and in aiortc's buffers).
+
+    `recording` has `pc`, `sinks`, `recorder` and `peer_id`: a PeerRecording, or through the server a FeedRecording.
+    """
+    moment = time.time()
+    deadline = time.monotonic() + CATCH_UP_SECONDS
+    tracks = [(sink, state) for sink, _ in recording.sinks for state in sink.tracks]
+    seen = {id(state): (state.frames, 0) for _, state in tracks}  # frames, looks without a new one
+    while recording.pc is not None and time.monotonic() < deadline:
+        behind = False
+        for sink, state in tracks:
+            frames, still = seen[id(state)]
+            still = still + 1 if state.frames == frames else 0
+            seen[id(state)] = (state.frames, still)
+            if not sink.reached(state, moment) and still < CATCH_UP_IDLE_LOOKS:
+                behind = True
+        if not behind:
+            return
+        await asyncio.sleep(0.05)
+    if tracks and time.monotonic() >= deadline:
+        log.warning("recording %s: %s was still behind when its connection closed", recording.recorder.recording_id,
+                    recording.peer_id)

@@ -48,6 +48,10 @@ class Recording(models.Model):
         RecorderProcess, null=True, blank=True, on_delete=models.SET_NULL, related_name="recordings"
     )
     recorder_channel = models.CharField(max_length=200, blank=True, help_text="Where stop requests go.")
+    fell_behind = models.BooleanField(
+        default=False, help_text="The recorder could not keep up (a busy machine): some video was skipped (the "
+        "picture holds) or written late. Its files still last as long as the meeting did."
+    )
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -77,13 +81,54 @@ class RecordingFile(models.Model):
     peer_id = models.CharField(max_length=32)
     participant_name = models.CharField(max_length=64)
     label = models.CharField(max_length=32, help_text="What it holds: audio-video, audio, video, screen.")
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(
+        default=timezone.now, help_text="The wall-clock time of the file's time zero: the arrival of its first frame."
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
     duration = models.FloatField(default=0, help_text="Seconds.")
     size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+    dropped_video_frames = models.PositiveIntegerField(
+        default=0, help_text="Video frames the recorder skipped because it was behind; the picture holds there."
+    )
+    dropped_audio_frames = models.PositiveIntegerField(
+        default=0, help_text="Audio frames the recorder dropped because it was far behind; silence fills them."
+    )
+    max_lag = models.FloatField(default=0, help_text="Seconds the writing fell behind the media at worst.")
 
     class Meta:
         ordering = ["started_at", "pk"]
 
     def __str__(self):
         return self.file.name
+
+
+def composition_file_name(instance, filename):
+    return f"recordings/{instance.recording.room.slug}/{instance.recording_id}/{filename}"
+
+
+class Composition(models.Model):
+    """The one file of a whole recording: everyone's video in a grid that follows who was there, the sound mixed
+    (recordings.compose). Made by a composer (recordings.composer) after the recording finishes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        RUNNING = "running", _("composing")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="composition")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    progress = models.FloatField(default=0, help_text="Percent done, from ffmpeg's progress.")
+    file = models.FileField(upload_to=composition_file_name, max_length=300, blank=True)
+    duration = models.FloatField(default=0, help_text="Seconds.")
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="The process composing it: host and pid.")
+    heartbeat = models.DateTimeField(null=True, blank=True, help_text="When that process last said it was at it.")
+
+    def __str__(self):
+        return f"Composition of recording {self.recording_id} ({self.status})"

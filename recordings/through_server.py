@@ -9,6 +9,7 @@ import logging
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
+from recordings.connection import catch_up
 from recordings.sink import ParticipantFile
 
 log = logging.getLogger(__name__)
@@ -91,18 +92,23 @@ class FeedRecording:
         await self.recorder.send({"type": "sfu-answer", "subscription": self.peer_id,
                                   "description": {"type": "answer", "sdp": self.pc.localDescription.sdp}})
 
-    async def finish(self):
+    async def finish(self, catching_up=True):
+        """Close the subscription's connection, then its files, as recordings.connection does: what was sent before
+        now reaches the file first, and closing the connection makes aiortc's decoders hand over what they hold."""
+        if catching_up:
+            await catch_up(self)
+        pc, self.pc = self.pc, None
+        if pc is not None:
+            await pc.close()
         sinks, self.sinks = self.sinks, []
         for sink, handle in sinks:
             await sink.stop()
             await self.recorder.files.close(handle, sink)
-        if self.pc is not None:
-            await self.pc.close()
-            self.pc = None
 
     async def reset(self):
-        """The media server was replaced: finish the file; the feeds that come next start a new one."""
-        await self.finish()
+        """The media server was replaced: finish the file (nothing more comes from the lost one); the feeds that
+        come next start a new one."""
+        await self.finish(catching_up=False)
         self.streams = None
 
     async def close(self):

@@ -16,7 +16,10 @@ import os
 import signal
 import socket
 import tempfile
+import threading
 from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 from channels.db import database_sync_to_async
@@ -30,6 +33,7 @@ from django.utils.text import slugify
 
 from meetings import access, actions
 from recordings import service
+from recordings.composer import Composer
 from recordings.models import RecorderProcess, Recording, RecordingFile
 from recordings.recorder import Outcome, RoomRecorder
 from signalling.publish import publish
@@ -104,9 +108,9 @@ class RecordingFiles:
 
     async def close(self, handle, sink):
         self.closed_bytes += sink.size
-        await db(self.finish)(handle, sink.duration, sink.size, any(state.frames for state in sink.tracks))
+        await db(self.finish)(handle, file_facts(sink), any(state.frames for state in sink.tracks))
 
-    def finish(self, handle, duration, size, has_frames):
+    def finish(self, handle, facts, has_frames):
         if not has_frames:  # the peer never sent anything: no empty file to download
             RecordingFile.objects.filter(pk=handle.pk).delete()
             Path(handle.path).unlink(missing_ok=True)
@@ -116,18 +120,36 @@ class RecordingFiles:
                 saved = self.storage.save(handle.name, File(spooled))
             Path(handle.path).unlink(missing_ok=True)
             RecordingFile.objects.filter(pk=handle.pk).update(file=saved)
-        RecordingFile.objects.filter(pk=handle.pk).update(duration=duration, size=size, ended_at=timezone.now())
+        save_facts(handle.pk, facts, ended_at=timezone.now())
 
     async def progress(self, sinks):
         """Write the open files' sizes, so a crash leaves honest numbers behind."""
-        rows = [(handle.pk, sink.duration, sink.size) for sink, handle in sinks]
+        rows = [(handle.pk, file_facts(sink)) for sink, handle in sinks]
         if rows:
             await db(save_progress)(rows)
 
 
+def file_facts(sink):
+    """What the database keeps of an open or closed file: its size, length, start, and whether it kept up."""
+    facts = {
+        "duration": sink.duration, "size": sink.size, "dropped_video_frames": sink.dropped_video_frames,
+        "dropped_audio_frames": sink.dropped_audio_frames, "max_lag": round(sink.max_lag, 3),
+    }
+    if sink.started_wall is not None:
+        facts["started_at"] = datetime.fromtimestamp(sink.started_wall, tz=dt_timezone.utc)
+    return facts, sink.fell_behind
+
+
+def save_facts(pk, facts, **more):
+    fields, fell_behind = facts
+    RecordingFile.objects.filter(pk=pk).update(**fields, **more)
+    if fell_behind:
+        Recording.objects.filter(files__pk=pk, fell_behind=False).update(fell_behind=True)
+
+
 def save_progress(rows):
-    for pk, duration, size in rows:
-        RecordingFile.objects.filter(pk=pk).update(duration=duration, size=size)
+    for pk, facts in rows:
+        save_facts(pk, facts)
 
 
 # Bookkeeping in the database (sync; wrapped with db()).
@@ -204,6 +226,7 @@ class RecorderWorker:
         log.warning("recorder %s ready: %s, joining rooms through %s", os.getpid(), self.channel,
                     settings.RECORDER_SIGNALLING_URL)
         loops = [asyncio.ensure_future(job()) for job in (self.take_starts, self.take_stops, self.beat)]
+        composing = self.start_composer()
         try:
             await self.shutting_down.wait()
         finally:
@@ -211,9 +234,22 @@ class RecorderWorker:
                 job.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
             await self.stop_all()
+            if composing is not None:
+                self.composer.stop()  # the composition at hand goes back to waiting
+                await asyncio.to_thread(composing.join)
             await db(unregister)(self.process)
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
+
+    def start_composer(self):
+        """Compose finished recordings on a thread of this process (RECORDER_COMPOSES); ffmpeg runs niced, so the
+        live recordings come first."""
+        if not (settings.RECORDING_COMPOSE and settings.RECORDER_COMPOSES):
+            return None
+        self.composer = Composer()
+        thread = threading.Thread(target=self.composer.run_forever, name="composer", daemon=True)
+        thread.start()
+        return thread
 
     async def take_starts(self):
         while True:

@@ -78,10 +78,14 @@ def apply(now=None, dry_run=False):
 
 
 def delete_recording(recording, files, report):
-    """Delete a recording's files from storage, then its rows; a file already gone is noted, not an error."""
+    """Delete a recording's files from storage (everyone's own and the composed one), then its rows; a file
+    already gone is noted, not an error."""
+    from recordings.models import Composition
+
+    names = [recording_file.file.name for recording_file in files]
+    names += Composition.objects.filter(recording=recording).values_list("file", flat=True)
     directories = set()
-    for recording_file in files:
-        name = recording_file.file.name
+    for name in names:
         if not name:
             continue
         try:

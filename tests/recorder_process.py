@@ -10,9 +10,10 @@ from tests.servers import PYTHON, REPO, stop_process
 class RecorderProcess:
     """A recorder process of a deployment, as an operator runs it."""
 
-    def __init__(self, deployment, worker, **env):
+    def __init__(self, deployment, worker, prefix=(), **env):
         self.deployment = deployment
         self.worker = worker
+        self.prefix = list(prefix)  # e.g. ["taskset", "-c", "0"]: run it as this command's child
         self.extra_env = env
         self.process = None
 
@@ -21,7 +22,7 @@ class RecorderProcess:
         self.log = open(self.log_path, "ab")
         env = {**self.deployment.env, "RECORDER_SIGNALLING_URL": self.worker.ws_url, **self.extra_env}
         self.process = subprocess.Popen(
-            [PYTHON, "manage.py", "recorder"], cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [*self.prefix, PYTHON, "manage.py", "recorder"], cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         if wait:
             self.wait_ready()

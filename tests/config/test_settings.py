@@ -47,6 +47,9 @@ def test_the_development_secret_key_is_refused_without_debug():
         ({"SIGNALLING_JOIN_TIMEOUT": "soon"}, "SIGNALLING_JOIN_TIMEOUT='soon' is not an integer"),
         ({"ROOM_DEFAULT_MAX_PARTICIPANTS": "1"}, "below the minimum"),
         ({"ROOM_TOKEN_SECRET": "short"}, "ROOM_TOKEN_SECRET must be at least 32 bytes"),
+        ({"COMPOSE_VIDEO_SIZE": "1280x721"}, "COMPOSE_VIDEO_SIZE='1280x721' is not WIDTHxHEIGHT with even numbers"),
+        ({"COMPOSE_VIDEO_SIZE": "big"}, "COMPOSE_VIDEO_SIZE='big' is not WIDTHxHEIGHT"),
+        ({"COMPOSE_NICE": "20"}, "COMPOSE_NICE=20 is above the maximum 19"),
     ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(env, says):

@@ -18,6 +18,8 @@ RECORDER_ENV = {
     "RECORDER_HEARTBEAT_SECONDS": "1",
     "RECORDER_START_TIMEOUT": "10",
     "SIGNALLING_HEARTBEAT_SECONDS": "2",
+    # Recorders compose only in the tests about composing: ffmpeg would take the CPU other tests measure.
+    "RECORDER_COMPOSES": "0",
 }
 
 
@@ -157,6 +159,47 @@ def assert_recorded(path, seconds, tolerance=1.5):
     assert video_frames >= 12 * (seconds - tolerance), (seconds, streams)
     assert audio_frames >= 20 * (seconds - tolerance), (seconds, streams)
     return streams
+
+
+def wait_for_composition(api, slug, recording_id, timeout=180):
+    """Return the recording once its composition is done or failed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        recording = api.recording(slug, recording_id)
+        composition = recording["composition"]
+        if composition and composition["status"] in ("done", "failed"):
+            return recording
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"recording {recording_id} was not composed: {composition}")
+        time.sleep(0.5)
+
+
+def mean_colour(frame, left=0.0, top=0.0, right=1.0, bottom=1.0):
+    """Return the mean (R, G, B) of a decoded video frame within a box given in fractions of its size."""
+    picture = frame.reformat(format="rgb24")
+    plane = picture.planes[0]
+    data, stride = bytes(plane), plane.line_size
+    x0, x1 = int(left * picture.width), int(right * picture.width)
+    y0, y1 = int(top * picture.height), int(bottom * picture.height)
+    sums, count = [0, 0, 0], (x1 - x0) * (y1 - y0)
+    for y in range(y0, y1):
+        row = data[y * stride + 3 * x0:y * stride + 3 * x1]
+        for channel in range(3):
+            sums[channel] += sum(row[channel::3])
+    return tuple(value / count for value in sums)
+
+
+def colour_distance(a, b):
+    return sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5
+
+
+def frame_at(path, seconds):
+    """Return the first decoded video frame at or after this time."""
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            if frame.time is not None and frame.time >= seconds:
+                return frame
+    raise AssertionError(f"{path} has no video frame at {seconds} s")
 
 
 async def until(condition, timeout=10):

@@ -92,6 +92,23 @@ def test_recordings_go_with_their_files_and_a_running_one_stays(room, settings):
     assert set(Recording.objects.values_list("pk", flat=True)) == {kept.pk, running.pk}
 
 
+def test_an_old_recordings_composed_file_goes_with_it(room, settings):
+    from django.core.files.storage import default_storage
+
+    from recordings.models import Composition
+
+    settings.RECORDING_RETENTION_DAYS = 90
+    old = Recording.objects.create(room=room, started_by="user:1", status="done", ended_at=days_ago(91))
+    composition = Composition.objects.create(recording=old, status=Composition.Status.DONE)
+    composition.file.save("composed.mp4", ContentFile(b"mp4 bytes"), save=True)
+    path = composition.file.name
+    assert default_storage.exists(path)
+
+    run()
+    assert not default_storage.exists(path)
+    assert not Composition.objects.exists()
+
+
 def test_a_dry_run_counts_and_deletes_nothing(room, settings):
     settings.CHAT_RETENTION_DAYS = 1
     chat(meeting(room, 5), "old", 5)
