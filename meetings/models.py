@@ -89,6 +89,21 @@ class RoomMember(models.Model):
         return f"{self.user} in {self.room}"
 
 
+class RoomVisit(models.Model):
+    """When an account last joined a room's meeting: "Your recent rooms" lists rooms joined, not only owned."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_visits")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="visits")
+    last_joined = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "room"], name="one_visit_row_per_user_and_room")]
+        indexes = [models.Index(fields=["user", "-last_joined"])]
+
+    def __str__(self):
+        return f"{self.user} in {self.room} at {self.last_joined:%Y-%m-%d %H:%M}"
+
+
 class Invite(models.Model):
     """A link a room's owner hands to people without an account: they join as guests of that room only."""
 
