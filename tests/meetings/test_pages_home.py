@@ -82,3 +82,11 @@ def test_the_site_is_named_after_the_product_so_emails_do_not_say_example_com(cl
     client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
     assert mail.outbox[0].subject.startswith(f"[{settings.SITE_NAME}]")
     assert "example.com" not in mail.outbox[0].subject + mail.outbox[0].body
+
+
+def test_the_connectivity_check_is_linked_from_every_pages_footer_and_the_rooms_devices_panel(client, alice, alices_room):
+    check = reverse("connectivity_check")
+    assert f'href="{check}"' in client.get(reverse("home")).content.decode()
+    client.force_login(alice)
+    room_page = client.get(reverse("room", args=[alices_room.slug])).content.decode()
+    assert f'class="panel-link" href="{check}"' in room_page
