@@ -281,7 +281,9 @@ class RoomConsumer(SignallingSocket):
             self.seat = None  # the roster no longer holds it
             housekeeping.forget(self)
             code, text = CLOSING_NOTICES[action]
-            await self.refuse(ProtocolError(code, text))
+            # Who ended the meeting: the one who did is told it was them, the others who it was.
+            details = {"by": notice.get("by")} if action == "ended" else None
+            await self.refuse(ProtocolError(code, text, details))
         elif action == "admitted" and self.seat == "lobby":
             await self.channel_layer.group_add(self.group, self.channel_name)
             self.seat = "joined"

@@ -13,12 +13,16 @@ SUPPORTED_VERSIONS = PROTOCOL_VERSIONS
 
 
 class ProtocolError(Exception):
-    """The peer broke the protocol or was refused: answer with a fatal error and close with `close_code`."""
+    """The peer broke the protocol or was refused: answer with a fatal error and close with `close_code`.
 
-    def __init__(self, code, message):
+    `details` are more fields for the error message (the `by` of a meeting ended by a moderator).
+    """
+
+    def __init__(self, code, message, details=None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details or {}
 
     @property
     def close_code(self):
@@ -278,10 +282,12 @@ def relayed(message, sender_peer_id):
     return payload
 
 
-def error_message(code, message, fatal=False, in_reply_to=None):
+def error_message(code, message, fatal=False, in_reply_to=None, details=None):
     payload = {"type": "error", "code": code, "message": message, "fatal": fatal}
     if in_reply_to is not None:
         payload["in_reply_to"] = in_reply_to
+    if details:
+        payload.update(details)
     return payload
 
 

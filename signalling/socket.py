@@ -208,7 +208,7 @@ class SignallingSocket(AsyncWebsocketConsumer):
             return
         self.closing = True
         try:
-            await self.send_payload(protocol.error_message(error.code, error.message, fatal=True))
+            await self.send_payload(protocol.error_message(error.code, error.message, fatal=True, details=error.details))
         finally:
             await self.release_seat(keep_seat=keep_seat)
             await self.close(code=error.close_code)
