@@ -93,7 +93,7 @@ export class PeoplePanel {
     if (peer.audio === false) details.push(gettext("microphone off"));
     if (peer.video === false) details.push(gettext("camera off"));
     if (peer.screen) details.push(gettext("sharing the screen"));
-    if (peer.connected === false) details.push(gettext("reconnecting"));
+    if (peer.connected === false) details.push(gettext("connection lost"));
     if (details.length) {
       const detail = document.createElement("span");
       detail.className = "person-detail";
@@ -127,8 +127,14 @@ export class PeoplePanel {
           this.moderate("set-role", { peer_id: peer.peer_id, role: "participant" })));
       }
       if (peer.role !== "host") {
-        actions.append(this.button(gettext("Remove"), interpolate(gettext("Remove %(name)s"), who), () =>
-          this.moderate("remove", { peer_id: peer.peer_id }), true));
+        actions.append(this.button(gettext("Remove"), interpolate(gettext("Remove %(name)s"), who), async () => {
+          const yes = await this.confirm(
+            interpolate(gettext("Remove %(name)s from the meeting?"), who),
+            gettext("They will be disconnected and cannot come back to this meeting."),
+            gettext("Remove")
+          );
+          if (yes) this.moderate("remove", { peer_id: peer.peer_id });
+        }, true));
       }
       item.append(actions);
     }

@@ -19,6 +19,7 @@ export { PROTOCOL_VERSIONS };
  * @property {string} name      the close code's name in docs/protocol.md
  * @property {ReconnectAdvice} reconnect
  * @property {boolean} seatGone  the seat is gone for good: a saved resume ticket is useless
+ * @property {boolean} rejoin    whether an end screen may offer to join again by hand
  * @property {string} title     what to tell a person, as a heading (in English: the UI translates)
  * @property {string} text      and in a sentence
  */
@@ -32,7 +33,7 @@ export function describeClose(code) {
   const known = CLOSE_CODES[code];
   if (known) return { code, ...known };
   return {
-    code, name: "connection-lost", reconnect: "retry", seatGone: false,
+    code, name: "connection-lost", reconnect: "retry", seatGone: false, rejoin: true,
     title: gettext_noop("Connection lost"), text: gettext_noop("Connection lost."),
   };
 }

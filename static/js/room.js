@@ -161,13 +161,17 @@ class RoomPage {
       this.setStatus(gettext("Password needed"));
       this.screens.show({ title: gettext(info.title), text: gettext(info.text), password: true });
     });
-    on("ended", ({ title, text, gaveUp, retry }) => {
+    on("ended", ({ title, text, gaveUp, retry, rejoin, code, by }) => {
       let said = gettext(text);
+      if (code === 4013) said = this.whoEnded(by) || said;
       if (gaveUp) {
         const count = RECONNECT_DELAYS_MS.length;
         said = `${said} ${interpolate(gettext("Confer tried to reconnect %(count)s times and gave up."), { count })}`;
       }
-      this.end(gettext(title), said, { retryLabel: retry === "later" ? gettext("Try again") : gettext("Rejoin") });
+      this.end(gettext(title), said, {
+        retryLabel: retry === "later" ? gettext("Try again") : gettext("Rejoin"),
+        rejoin: rejoin !== false,
+      });
     });
   }
 
@@ -233,7 +237,10 @@ class RoomPage {
       this.tiles.setPresence(detail.peerId, detail.peer);
       this.updatePeopleCount();
     });
-    mesh.addEventListener("peer-updated", ({ detail }) => this.tiles.setPresence(detail.peerId, detail.peer));
+    mesh.addEventListener("peer-updated", ({ detail }) => {
+      this.tiles.setPresence(detail.peerId, detail.peer);
+      this.updatePeopleCount();
+    });
     mesh.addEventListener("media", ({ detail }) => {
       if (detail.hidden) return;
       this.tiles.attach(detail.peerId, detail.peer.name, detail.camera, detail.screen);
@@ -256,6 +263,14 @@ class RoomPage {
     mesh.addEventListener("datachannel", ({ detail }) => this.files.onDataChannel(detail.peerId, detail.channel));
     mesh.addEventListener("failure", ({ detail }) => console.warn("peer", detail.peerId, detail.error));
     return mesh;
+  }
+
+  /** Say who ended the meeting: this person, or someone they know by name; null when nobody is named. @param {string | null} by */
+  whoEnded(by) {
+    if (!by) return null;
+    if (this.client && by === this.client.peerId) return gettext("You ended the meeting for everyone.");
+    const peer = this.client ? this.client.roster.get(by) : null;
+    return peer ? interpolate(gettext("%(name)s ended the meeting for everyone."), { name: peer.name }) : null;
   }
 
   /** @param {string} peerId */
@@ -333,9 +348,9 @@ class RoomPage {
 
   /**
    * Stop everything and show the end screen.
-   * @param {string} title @param {string} text @param {{retryLabel?: string}} [options] (translated)
+   * @param {string} title @param {string} text @param {{retryLabel?: string, rejoin?: boolean}} [options] (translated)
    */
-  end(title, text, { retryLabel = gettext("Rejoin") } = {}) {
+  end(title, text, { retryLabel = gettext("Rejoin"), rejoin = true } = {}) {
     this.finished = true;
     this.connection.stop();
     this.speaker.stop();
@@ -349,7 +364,7 @@ class RoomPage {
     this.notices.clear("lobby");
     this.panels.close();
     this.controls.enable(false);
-    this.screens.show({ title, text, retryLabel });
+    this.screens.show({ title, text, retryLabel, rejoin });
   }
 
   async copyLink() {

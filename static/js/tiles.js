@@ -206,9 +206,9 @@ export class TileGrid {
     for (const peerId of [...this.screenTiles.keys()]) if (peerId) this.removeScreen(peerId);
   }
 
-  /** How many people are in the call, us included. */
+  /** How many people are in the call, us included; not those whose page is gone (away, the seat kept a while). */
   get count() {
-    return this.tiles.size + 1;
+    return [...this.tiles.values()].filter((tile) => tile.dataset.away !== "true").length + 1;
   }
 
   updateCount() {
