@@ -2,11 +2,21 @@
 
 import { gettext, interpolate, ngettext } from "./i18n.js";
 
+/** The time of day in the page's language (a Chinese page says 下午, not PM), whatever the browser's own. */
+const timeFormat = (() => {
+  const lang = (typeof document !== "undefined" && document.documentElement.lang) || undefined;
+  try {
+    return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+  } catch {
+    return new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  }
+})();
+
 /** @param {string} iso */
 function timeOf(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return timeFormat.format(date);
 }
 
 export class ChatPanel {
