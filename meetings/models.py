@@ -24,8 +24,11 @@ def default_max_participants():
 
 class Room(models.Model):
     class Access(models.TextChoices):
-        LINK = "link", _("Anyone signed in with the link")
         MEMBERS = "members", _("Members only")
+        LINK = "link", _("Anyone signed in with the link")
+        ANYONE = "anyone", _("Anyone with the link: people without an account join as guests")
+
+    GUEST_ACCESS = (Access.ANYONE,)  # rules under which the room's own link lets in people without an account
 
     slug = models.SlugField(max_length=32, unique=True, default=make_room_slug, editable=False)
     name = models.CharField(_("name"), max_length=100)
@@ -75,6 +78,11 @@ class Room(models.Model):
     @property
     def has_password(self):
         return bool(self.password_hash)
+
+    @property
+    def lets_in_guests(self):
+        """Whether the room's own link lets in people without an account (invite links always do)."""
+        return self.access in self.GUEST_ACCESS
 
 
 class RoomMember(models.Model):

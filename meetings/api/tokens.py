@@ -134,14 +134,14 @@ class RoomTokenView(APIView):
         SessionAuthentication().enforce_csrf(request)
         room = find_room(slug)
         name = meeting_name(request)
-        had_entry = guests.has_entry_for(request, room)
+        had_entry, by_link = guests.has_entry_for(request, room), guests.came_by_link(request, room)
         guest = guests.guest_for(request, room)
         if guest is not None:
             return (*self.issue_for_guest(guest, room, name), room)
         if had_entry:
-            raise ApiError(
-                status.HTTP_403_FORBIDDEN, "invite-unusable", "The invite you joined with has expired or was revoked."
-            )
+            detail = ("This room no longer lets in guests: ask its host for an invite link." if by_link
+                      else "The invite you joined with has expired or was revoked.")
+            raise ApiError(status.HTTP_403_FORBIDDEN, "invite-unusable", detail)
         raise ApiError(status.HTTP_403_FORBIDDEN, "guest-wrong-room", "Your invite is for another room.")
 
     @staticmethod
