@@ -1,5 +1,6 @@
 """What the meetings app does when a meeting says something happened (meetings.signals)."""
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -14,7 +15,8 @@ def remember_the_visit(sender, meeting, participant, **kwargs):
     from meetings.models import RoomVisit
 
     user_id = user_id_of(participant.identity)
-    if user_id is None:
+    # SQLite checks foreign keys only at commit: a token for an account deleted meanwhile must not fail the join.
+    if user_id is None or not get_user_model().objects.filter(pk=user_id).exists():
         return
     try:
         with transaction.atomic():  # inside the admission: an account deleted meanwhile must not refuse the join
