@@ -2,6 +2,7 @@
 contract, signalling.socket its plumbing, meetings.actions every change it asks for."""
 
 import logging
+import time
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
@@ -11,7 +12,8 @@ from django.conf import settings
 from meetings import actions
 from meetings.tokens import TokenError, verify_room_token
 from signalling import admission, chat, housekeeping, protocol, seats
-from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, ROLE_PERMISSIONS
+from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, REACTION_INTERVAL_MS, ROLE_PERMISSIONS
+from signalling.events import Outbox
 from signalling.ice import ice_configuration
 from signalling.protocol import ProtocolError, UserError
 from signalling.publish import apublish, room_group
@@ -52,6 +54,7 @@ MODERATION = {
     "deny": Moderation(actions.deny, (("peer_id", "peer_id"),)),
     "start-recording": Moderation(actions.start_recording),
     "stop-recording": Moderation(actions.stop_recording),
+    "mute-everyone": Moderation(actions.mute_everyone),
 }
 
 
@@ -70,6 +73,7 @@ class RoomConsumer(SignallingSocket):
         self.seat = None  # None before joining, then "lobby" or "joined"; None again once released
         self.peers = {}  # peer id -> channel name of the others in this room, kept current by room events
         self.seq = 0
+        self.last_reaction = float("-inf")
         await super().connect()
 
     def joined(self):
@@ -211,6 +215,15 @@ class RoomConsumer(SignallingSocket):
             raise UserError("too-long", f"Chat messages are at most {settings.CHAT_MAX_LENGTH} characters.", "chat")
         chat.writer.post(self, self.peer_id, self.slug, text, message["to"])
 
+    async def on_reaction(self, message):
+        now = time.monotonic()
+        if (now - self.last_reaction) * 1000 < REACTION_INTERVAL_MS:
+            raise UserError("rate-limited", "One reaction at a time: wait a moment.", "reaction")
+        self.last_reaction = now
+        # Not stored and not part of the room state: no seq, and a late joiner never hears of it.
+        reaction = {"type": "reaction", "from": self.peer_id, "emoji": message["emoji"]}
+        await apublish(Outbox(self.slug, events=[reaction]))
+
     async def moderate(self, message):
         moderation = MODERATION[message.type]
         try:
@@ -233,6 +246,7 @@ class RoomConsumer(SignallingSocket):
         "resync": on_resync,
         "state": on_state,
         "chat": on_chat,
+        "reaction": on_reaction,
     }
 
     # From this worker's other tasks (signalling.socket's door).

@@ -123,9 +123,14 @@ SEQUENCED_EVENTS = ("peer-joined", "peer-left", "peer-updated", "room-updated", 
 # The permission each client message needs beyond being seated; the others need none.
 MESSAGE_PERMISSIONS = {
     **dict.fromkeys(("remove", "mute", "ask-unmute", "lock", "unlock", "end-meeting", "set-role", "admit", "deny",
-                     "start-recording", "stop-recording"), "moderate"),
+                     "start-recording", "stop-recording", "mute-everyone"), "moderate"),
     "chat": "chat",
+    "reaction": "chat",
 }
+
+# The reactions a peer may send (`reaction`), and how often: one per peer every REACTION_INTERVAL_MS at most.
+REACTIONS = ("👍", "❤️", "😂", "😮", "👏", "🎉")
+REACTION_INTERVAL_MS = 400
 # What someone waiting in the lobby may send.
 LOBBY_MESSAGES = ("leave", "ping")
 
@@ -171,5 +176,7 @@ def as_javascript():
         f"export const SEQUENCED_EVENTS = Object.freeze({json.dumps(list(SEQUENCED_EVENTS))});",
         f"export const MESSAGE_PERMISSIONS = Object.freeze({json.dumps(MESSAGE_PERMISSIONS, sort_keys=True)});",
         f"export const LOBBY_MESSAGES = Object.freeze({json.dumps(list(LOBBY_MESSAGES))});",
+        f"export const REACTIONS = Object.freeze({json.dumps(list(REACTIONS), ensure_ascii=False)});",
+        f"export const REACTION_INTERVAL_MS = {REACTION_INTERVAL_MS};",
         "",
     ])

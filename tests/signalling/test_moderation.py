@@ -106,3 +106,15 @@ async def test_a_meeting_ended_from_the_api_or_the_admin_says_by_nobody(peers, a
     await apublish(await sync_to_async(actions.end_meeting)(alices_room))
     error = await bob_peer.receive_type("error")
     assert error["code"] == "meeting-ended" and error["by"] is None
+
+
+async def test_mute_everyone_asks_every_other_open_microphone_to_turn_off(peers, alice, bob, carol, alices_room):
+    alice_peer = await seat(peers, alices_room, alice, state={"audio": True})
+    bob_peer = await seat(peers, alices_room, bob, state={"audio": True})
+    carol_peer = await seat(peers, alices_room, carol, state={"audio": False})
+    await bob_peer.send({"type": "mute-everyone"})
+    assert (await bob_peer.receive_type("error"))["code"] == "not-allowed"
+    await alice_peer.send({"type": "mute-everyone"})
+    assert await bob_peer.receive_type("mute") == {"type": "mute", "kind": "audio", "by": alice_peer.peer_id}
+    assert [m for m in await carol_peer.receive_all() if m["type"] == "mute"] == []  # already off
+    assert [m for m in await alice_peer.receive_all() if m["type"] == "mute"] == []  # not the asker
