@@ -78,6 +78,7 @@ class ParticipantSerializer(serializers.Serializer):
     video = serializers.BooleanField(help_text="Sending camera video.")
     screen = serializers.BooleanField(help_text="Sharing a screen.")
     hand = serializers.BooleanField(help_text="Hand raised.")
+    hand_raised_at = serializers.CharField(allow_null=True, help_text="When the hand went up (ISO 8601); null while down.")
     connected = serializers.BooleanField(help_text="False while its socket is down and its seat is kept for it.")
 
 

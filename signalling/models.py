@@ -50,6 +50,7 @@ class Participant(models.Model):
     video = models.BooleanField(default=False)
     screen = models.BooleanField(default=False)
     hand = models.BooleanField(default=False)
+    hand_raised_at = models.DateTimeField(null=True, blank=True, help_text="When the hand went up: the queue's order.")
 
     class Meta:
         indexes = [models.Index(fields=["room", "status"]), models.Index(fields=["last_seen"])]

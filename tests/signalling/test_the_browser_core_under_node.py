@@ -41,9 +41,12 @@ PEOPLE = ["p_alice", "p_bob", "p_carol", "p_dave"]
 
 
 def peer(peer_id, rng, joined_at):
+    hand = rng.random() < 0.2
     return {"peer_id": peer_id, "name": peer_id[2:].title(), "role": rng.choice(["host", "moderator", "participant"]),
             "joined_at": joined_at, "audio": rng.random() < 0.5, "video": rng.random() < 0.5,
-            "screen": rng.random() < 0.2, "hand": rng.random() < 0.2, "connected": rng.random() < 0.8}
+            "screen": rng.random() < 0.2, "hand": hand,
+            "hand_raised_at": f"2026-11-24T10:1{rng.randint(0, 9)}:00.000Z" if hand else None,
+            "connected": rng.random() < 0.8}
 
 
 def random_meeting(rng):
