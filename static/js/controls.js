@@ -102,10 +102,15 @@ export class LocalControls {
     this.tiles.setSelfState("hand", this.hand);
   }
 
-  /** @param {HTMLElement} button */
+  /** Show the button's name as a tooltip, and its short label (wide screens) for the state it is in. @param {HTMLElement} button */
   updateTooltip(button) {
     const tip = button.querySelector(".control-tip");
     if (tip) tip.textContent = button.getAttribute("aria-label");
+    const label = button.querySelector(".control-label");
+    const active = button.dataset.off === "true" || button.getAttribute("aria-pressed") === "true";
+    if (label && button.dataset.short) {
+      label.textContent = active && button.dataset.shortActive ? button.dataset.shortActive : button.dataset.short;
+    }
   }
 
   /** @param {object} presence */

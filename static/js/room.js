@@ -17,6 +17,14 @@ import { PeoplePanel } from "./participants.js";
 import { Panels } from "./panels.js";
 import { Screens } from "./screens.js";
 import { installShortcuts } from "./shortcuts.js";
+import { SELF, StageLayout } from "./layout.js";
+import { TileMenu } from "./tilemenu.js";
+import { Reactions } from "./reactions.js";
+import { HostPanel } from "./host.js";
+import { InviteDialog, copyText } from "./invite.js";
+import { closePopover, openPopover } from "./popover.js";
+import { handQueue } from "./participants.js";
+import { chime } from "./sounds.js";
 
 /** What the server's user errors mean to a person; the others are for the console. */
 const USER_ERRORS = {
@@ -33,7 +41,10 @@ class RoomPage {
   /** @param {HTMLElement} root */
   constructor(root) {
     this.root = root;
-    this.config = { slug: root.dataset.slug, tokenUrl: root.dataset.tokenUrl, roomUrl: root.dataset.roomUrl };
+    this.config = {
+      slug: root.dataset.slug, tokenUrl: root.dataset.tokenUrl, roomUrl: root.dataset.roomUrl,
+      roomApiUrl: root.dataset.roomApiUrl,
+    };
     this.defaultName = root.dataset.displayName || "";
     /** @type {HTMLInputElement} */
     const csrfInput = root.querySelector("input[name=csrfmiddlewaretoken]");
@@ -44,16 +55,22 @@ class RoomPage {
     this.recordingBadge = /** @type {HTMLElement} */ (root.querySelector("#room-recording"));
     this.screens = new Screens(root);
     this.tiles = new TileGrid(
-      root.querySelector("#tiles"), root.querySelector("#screen-tiles"),
-      root.querySelector("#tile-template"), root.querySelector("#screen-tile-template")
+      root.querySelector("#tiles"), root.querySelector("#tile-template"), root.querySelector("#screen-tile-template")
     );
+    this.layout = new StageLayout(root, this.tiles);
+    this.tiles.onTilesChanged = () => this.layout.update();
+    this.tileMenu = new TileMenu(root, this.layout);
+    this.setUpLayoutMenu();
     this.tiles.onSoundBlocked = () =>
       this.notices.set("sound", gettext("Your browser paused the others' sound."), {
         tone: "warning",
         action: { label: gettext("Turn on sound"), run: () => this.tiles.unmuteAll() },
       });
     this.levels = new AudioLevels();
-    this.speaker = new ActiveSpeaker(this.levels, (key) => this.tiles.setSpeaker(key));
+    this.speaker = new ActiveSpeaker(this.levels, (key) => {
+      this.tiles.setSpeaker(key);
+      this.layout.setSpeaker(key);
+    });
     this.quality = new QualityMonitor(() => this.mesh, (peerId, _quality, label) =>
       this.tiles.setQuality(peerId, { level: _quality.level, label }));
     this.controls = new LocalControls(root, {
@@ -68,6 +85,7 @@ class RoomPage {
       announce: (text) => this.announce(text),
       isOpen: () => this.panels.current === "chat",
       onUnread: (count) => this.panels.setUnread(count),
+      toast: (message) => this.chatToast(message),
     });
     this.files = new FileTransfers({
       getMesh: () => this.mesh, nameOf: (peerId) => this.nameOf(peerId), show: (item) => this.chat.append(item),
@@ -77,6 +95,18 @@ class RoomPage {
       moderate: (type, fields) => !!this.client && this.client.moderate(type, fields),
       confirm: (title, text, yes) => this.screens.confirm(title, text, yes),
     });
+    this.reactions = new Reactions(root, { send: (emoji) => !!this.client && this.client.sendReaction(emoji) });
+    this.host = new HostPanel(root.querySelector("#host-panel"), {
+      moderate: (type, fields) => !!this.client && this.client.moderate(type, fields),
+      confirm: (title, text, yes) => this.screens.confirm(title, text, yes),
+      roomApiUrl: this.config.roomApiUrl,
+      csrfToken: this.csrfToken,
+      onAccess: (access) => this.invite.setAccess(access),
+      copy: copyText,
+    });
+    this.invite = new InviteDialog(root, { copy: copyText, makeGuestLink: () => this.host.createInvite() });
+    /** Whose hands were up at the last room state, to tell hosts about new ones. @type {Set<string>} */
+    this.handsUp = new Set();
     /** @type {import("./protocol.js").SignallingClient | null} */
     this.client = null;
     /** @type {PeerMesh | null} */
@@ -93,7 +123,7 @@ class RoomPage {
 
   async start() {
     this.root.querySelector("#leave").addEventListener("click", () => this.leave());
-    this.root.querySelector("#copy-link").addEventListener("click", () => this.copyLink());
+
     this.root.querySelector("#chat-file").addEventListener("change", (event) => {
       const input = /** @type {HTMLInputElement} */ (event.target);
       this.files.send([...(input.files || [])], this.chat.selectedRecipient);
@@ -142,6 +172,7 @@ class RoomPage {
       client.addEventListener("error", ({ detail }) => this.onServerError(detail));
       client.addEventListener("mute", ({ detail }) => this.onMuteRequest(client, detail, true));
       client.addEventListener("unmute-request", ({ detail }) => this.onMuteRequest(client, detail, false));
+      client.addEventListener("reaction", ({ detail }) => this.onReaction(client, detail));
     });
     on("lobby", () => {
       this.root.dataset.state = "lobby";
@@ -194,6 +225,7 @@ class RoomPage {
     this.chat.loadHistory(welcome.state.chat, welcome.private_chat);
     this.root.dataset.state = "joined";
     this.wasRecording = !!welcome.state.room.recording;
+    this.handsUp = new Set(handQueue(welcome.state.peers).map((peer) => peer.peer_id));
     this.refresh();
   }
 
@@ -216,6 +248,11 @@ class RoomPage {
     if (!client || !client.state) return;
     const canModerate = client.can("moderate");
     this.people.render(client.state, client.peerId, canModerate);
+    this.host.render(client.state.room);
+    const hostButton = /** @type {HTMLElement} */ (this.root.querySelector("#toggle-host"));
+    hostButton.hidden = !canModerate;
+    if (!canModerate && this.panels.current === "host") this.panels.close();
+    this.noticeNewHands(client, canModerate);
     this.chat.setRecipients(client.roster);
     this.panels.setLobbyWaiting(canModerate ? client.state.lobby_count || 0 : 0);
     const recording = !!client.state.room.recording;
@@ -225,6 +262,76 @@ class RoomPage {
       this.wasRecording = recording;
     }
     this.updatePeopleCount();
+  }
+
+  /** Tell hosts and moderators when a hand goes up, with its place in the queue, and a soft chime. */
+  noticeNewHands(client, canModerate) {
+    const queue = handQueue(client.state.peers);
+    const fresh = queue.filter((peer) => !this.handsUp.has(peer.peer_id) && peer.peer_id !== client.peerId);
+    this.handsUp = new Set(queue.map((peer) => peer.peer_id));
+    if (!fresh.length) return;
+    for (const peer of fresh) this.announce(interpolate(gettext("%(name)s raised their hand."), { name: peer.name }));
+    if (!canModerate) return;
+    const peer = fresh[fresh.length - 1];
+    const place = queue.indexOf(peer) + 1;
+    this.notices.set("hand", interpolate(gettext("%(name)s raised their hand (number %(place)s in line)."), { name: peer.name, place }), {
+      action: { label: gettext("Show"), run: () => this.panels.open("people") },
+      fadeAfterMs: 10000,
+    });
+    if (chime()) this.root.dataset.chimes = String(Number(this.root.dataset.chimes || 0) + 1);
+  }
+
+  /** Someone reacted: float it over their tile and say it. @param {any} client @param {{from: string, emoji: string}} reaction */
+  onReaction(client, { from, emoji }) {
+    if (client !== this.client) return;
+    const mine = from === client.peerId;
+    this.tiles.float(mine ? SELF : from, emoji);
+    this.announce(mine
+      ? interpolate(gettext("You reacted %(emoji)s"), { emoji })
+      : interpolate(gettext("%(name)s reacted %(emoji)s"), { name: this.nameOf(from), emoji }));
+  }
+
+  /** A chat message while the chat is closed: a short preview, and a way to it. @param {{name: string, text: string, to?: string}} message */
+  chatToast(message) {
+    const preview = message.text.length > 90 ? `${message.text.slice(0, 90)}…` : message.text;
+    const format = message.to ? gettext("%(name)s (privately): %(text)s") : gettext("%(name)s: %(text)s");
+    this.notices.set("chat", interpolate(format, { name: message.name, text: preview }), {
+      action: { label: gettext("Open chat"), run: () => this.panels.open("chat") },
+      fadeAfterMs: 7000,
+    });
+  }
+
+  /** The layout button's menu: grid or speaker, our own view shown or not, unpin. */
+  setUpLayoutMenu() {
+    const button = /** @type {HTMLElement} */ (this.root.querySelector("#toggle-layout"));
+    const menu = /** @type {HTMLElement} */ (this.root.querySelector("#layout-menu"));
+    const render = () => {
+      for (const item of menu.querySelectorAll("[data-layout-mode]")) {
+        item.setAttribute("aria-checked", String(/** @type {HTMLElement} */ (item).dataset.layoutMode === this.layout.mode));
+      }
+      menu.querySelector("#layout-hide-self").setAttribute("aria-checked", String(this.layout.hideSelf));
+      /** @type {HTMLElement} */ (menu.querySelector("#layout-unpin")).hidden = !this.layout.pinned;
+    };
+    this.layout.addEventListener("change", render);
+    render();
+    button.addEventListener("click", () => {
+      if (!menu.hidden) closePopover();
+      else openPopover(menu, button);
+    });
+    for (const item of menu.querySelectorAll("[data-layout-mode]")) {
+      item.addEventListener("click", () => {
+        closePopover();
+        this.layout.setMode(/** @type {any} */ (/** @type {HTMLElement} */ (item).dataset.layoutMode));
+      });
+    }
+    menu.querySelector("#layout-hide-self").addEventListener("click", () => {
+      closePopover();
+      this.layout.setHideSelf(!this.layout.hideSelf);
+    });
+    menu.querySelector("#layout-unpin").addEventListener("click", () => {
+      closePopover();
+      this.layout.pin(null);
+    });
   }
 
   /** @param {import("./protocol.js").SignallingClient} client */
@@ -331,6 +438,8 @@ class RoomPage {
   onPanel(name, open) {
     if (name === "chat" && open) this.chat.markRead();
     if (name === "settings" && open) this.controls.fillDevices();
+    if (name === "host" && open) this.host.opened();
+    if (name === "chat" && open) this.notices.clear("chat");
   }
 
   /** Forget the media connections and everyone in them; the local media stays. */
@@ -363,18 +472,11 @@ class RoomPage {
     this.notices.clear("connection");
     this.notices.clear("lobby");
     this.panels.close();
+    this.reactions.close();
+    this.notices.clear("hand");
+    this.notices.clear("chat");
     this.controls.enable(false);
     this.screens.show({ title, text, retryLabel, rejoin });
-  }
-
-  async copyLink() {
-    const url = new URL(this.config.roomUrl, window.location.href).href;
-    try {
-      await navigator.clipboard.writeText(url);
-      this.notices.set("copy", gettext("Meeting link copied."), { fadeAfterMs: 3000 });
-    } catch {
-      this.notices.set("copy", interpolate(gettext("Copy this link to invite someone: %(url)s"), { url }));
-    }
   }
 }
 

@@ -1,6 +1,7 @@
 // The grid of video tiles: the self view (already in the page), one tile per remote peer, and shared screens.
 
 import { gettext, interpolate } from "./i18n.js";
+import { SCREEN_PREFIX, SELF } from "./layout.js";
 
 /** Return a name's first letter for the placeholder avatar. @param {string} name */
 function initial(name) {
@@ -19,13 +20,11 @@ function play(video, onSoundBlocked) {
 
 export class TileGrid {
   /**
-   * @param {HTMLElement} grid  holds the self tile, #self-tile
-   * @param {HTMLElement} screens  holds shared screens
+   * @param {HTMLElement} grid  holds the self tile, #self-tile, and new tiles (StageLayout moves them about)
    * @param {HTMLTemplateElement} tileTemplate @param {HTMLTemplateElement} screenTemplate
    */
-  constructor(grid, screens, tileTemplate, screenTemplate) {
+  constructor(grid, tileTemplate, screenTemplate) {
     this.grid = grid;
-    this.screens = screens;
     this.tileTemplate = tileTemplate;
     this.screenTemplate = screenTemplate;
     /** @type {HTMLElement} */
@@ -40,6 +39,42 @@ export class TileGrid {
     this.sinkId = "";
     /** Called when a remote video may not play sound until the person clicks (autoplay policy). */
     this.onSoundBlocked = () => {};
+    /** Called when tiles come or go: the layout places them. */
+    this.onTilesChanged = () => {};
+  }
+
+  /** Every tile by layout key (see layout.js): shared screens, the self view, then the others as they joined. */
+  elementsByKey() {
+    /** @type {Map<string, HTMLElement>} */
+    const elements = new Map();
+    for (const [peerId, tile] of this.screenTiles) elements.set(SCREEN_PREFIX + peerId, tile);
+    elements.set(SELF, this.selfTile);
+    for (const [peerId, tile] of this.tiles) elements.set(peerId, tile);
+    return elements;
+  }
+
+  /** The tile a layout key names, if it exists. @param {string} key */
+  tileOf(key) {
+    return this.elementsByKey().get(key) || null;
+  }
+
+  /**
+   * Float an emoji up over someone's tile (a reaction), then let it go.
+   * @param {string} key  a peer id, or SELF @param {string} emoji
+   */
+  float(key, emoji) {
+    const tile = this.tileOf(key);
+    if (!tile) return;
+    const bubble = document.createElement("span");
+    bubble.className = "tile-reaction";
+    bubble.setAttribute("aria-hidden", "true"); // the page announces it in words
+    bubble.textContent = emoji;
+    bubble.style.left = `${15 + Math.random() * 55}%`;
+    const frame = tile.querySelector(".tile-frame");
+    frame.append(bubble);
+    const drop = () => bubble.remove();
+    bubble.addEventListener("animationend", drop);
+    window.setTimeout(drop, 4000); // where animations are off (reduced motion)
   }
 
   /** @param {MediaStream | null} stream */
@@ -148,7 +183,7 @@ export class TileGrid {
       tile.dataset.screenFor = peerId;
       const created = tile;
       tile.querySelector("video").addEventListener("playing", () => (created.dataset.video = "playing"));
-      this.screens.append(tile);
+      this.grid.prepend(tile);
       this.screenTiles.set(peerId, tile);
     }
     tile.querySelector(".tile-label").textContent = peerId
@@ -212,7 +247,7 @@ export class TileGrid {
   }
 
   updateCount() {
-    this.grid.dataset.count = String(this.count);
-    this.screens.parentElement.dataset.screens = String(this.screenTiles.size);
+    this.grid.closest("#stage").dataset.screens = String(this.screenTiles.size);
+    this.onTilesChanged();
   }
 }

@@ -150,3 +150,27 @@ def test_every_connection_case_is_run(connection_cases):
 @pytest.mark.parametrize("case", CASES)
 def test_the_connection(connection_cases, case):
     assert connection_cases[case] is None, connection_cases[case]
+
+
+@pytest.fixture(scope="module")
+def layout_cases(browser_modules):
+    return run_node(browser_modules, "layout_cases.mjs")
+
+
+LAYOUT_CASES = [
+    "two people in a grid: the other fills the stage, the self view floats",
+    "fifty people page through a grid, and only the page's peers are visible",
+    "a pinned person is large and the strip pages beside them",
+    "speaker view shows whoever spoke last, else the first to join",
+    "a shared screen takes the stage unless someone is pinned, and its sharer counts as visible",
+    "hiding the self view takes it off every page, and it cannot be pinned",
+]
+
+
+def test_every_layout_case_is_run(layout_cases):
+    assert sorted(layout_cases) == sorted(LAYOUT_CASES)
+
+
+@pytest.mark.parametrize("case", LAYOUT_CASES)
+def test_the_layout(layout_cases, case):
+    assert layout_cases[case] is None, layout_cases[case]
