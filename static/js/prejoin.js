@@ -44,8 +44,10 @@ export class PreJoin {
       this.joinButton.setAttribute("aria-busy", "true");
       this.problemText.textContent = gettext("Joining as soon as your camera and microphone are ready…");
     };
-    // "Join now" works from the start: no pale, disabled button while the browser opens the camera.
+    // "Join now" works from the start: no pale, disabled button while the browser opens the camera. (It is
+    // disabled in the page only until this script runs, so that a click cannot submit the form as a plain GET.)
     this.form.addEventListener("submit", this.earlySubmit);
+    this.joinButton.disabled = false;
   }
 
   /**
