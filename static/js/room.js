@@ -152,6 +152,7 @@ class RoomPage {
     const name = choice.name && choice.name !== this.defaultName ? choice.name : "";
     if (choice.speaker) this.tiles.setSink(choice.speaker);
     this.controls.useStream(choice.stream);
+    await this.controls.applySavedEffects();
     if (choice.problem) this.notices.set("media", gettext(choice.problem), { tone: "warning" });
     this.root.dataset.state = resuming ? "reconnecting" : "connecting";
     this.controls.enable(true);
