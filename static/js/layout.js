@@ -81,7 +81,8 @@ function savedChoice() {
  * Applies a layout to the stage: the large tile in #stage-main, the others in #tiles, the pager.
  *
  * Events (CustomEvent): `visible-change` {peerIds}: the remote peers on screen changed (an SFU client subscribes to
- * these only); `change` {mode, hideSelf, pinned}: the person's choice changed.
+ * these only; the stage element gets it too, as `confer:visible-change`); `change` {mode, hideSelf, pinned}: the
+ * person's choice changed.
  */
 export class StageLayout extends EventTarget {
   /** @param {HTMLElement} root #room @param {import("./tiles.js").TileGrid} tiles */
@@ -228,6 +229,8 @@ export class StageLayout extends EventTarget {
     if (visibleKey !== this.visibleKey) {
       this.visibleKey = visibleKey;
       this.emit("visible-change", { peerIds: [...plan.visiblePeers] });
+      // Also on the stage, for modules that only know the page (an SFU client choosing what to receive).
+      this.stage.dispatchEvent(new CustomEvent("confer:visible-change", { detail: { peerIds: [...plan.visiblePeers] } }));
     }
   }
 

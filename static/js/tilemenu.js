@@ -11,6 +11,7 @@ export class TileMenu {
    * @param {import("./layout.js").StageLayout} layout
    */
   constructor(root, layout) {
+    this.root = root;
     this.layout = layout;
     this.menu = /** @type {HTMLElement} */ (root.querySelector("#tile-menu"));
     this.pinItem = /** @type {HTMLButtonElement} */ (this.menu.querySelector("[data-action=pin]"));
@@ -37,6 +38,9 @@ export class TileMenu {
     this.hideItem.hidden = key !== SELF;
     const name = tile.querySelector(".tile-label, .tile-name span")?.textContent || "";
     this.menu.setAttribute("aria-label", interpolate(gettext("Options for %(name)s"), { name }));
+    // A full-screen tile hides the rest of the page: its menu must live inside it while it is full screen.
+    const home = document.fullscreenElement === tile ? tile.querySelector(".tile-frame") : this.root;
+    if (this.menu.parentElement !== home) home.append(this.menu);
     openPopover(this.menu, button);
   }
 

@@ -102,6 +102,44 @@ def test_pinning_from_the_tile_menu_and_by_double_click_puts_that_video_large(me
     expect(alice.locator("#stage-main video")).to_have_count(0)
 
 
+def test_a_tile_goes_full_screen_from_its_menu(meeting):
+    alice = meeting["alice"]
+    bob_id = peer_id_of(alice, "Bob")
+    tile = alice.locator(f"[data-tile-for='{bob_id}']")
+    tile.hover()
+    tile.get_by_role("button", name="Tile options").click()
+    alice.get_by_role("menuitem", name="Full screen").click()
+    alice.wait_for_function("(id) => document.fullscreenElement && document.fullscreenElement.dataset.tileFor === id",
+                            arg=bob_id)
+    tile.get_by_role("button", name="Tile options").click()
+    alice.get_by_role("menuitem", name="Exit full screen").click()
+    alice.wait_for_function("() => !document.fullscreenElement")
+
+
+def test_tiles_page_when_the_screen_holds_fewer_and_only_the_pages_peers_are_visible(meeting, artifacts):
+    carol = meeting["carol"]
+    carol.evaluate("""() => {
+      window.visibleChanges = [];
+      document.querySelector("#stage").addEventListener("confer:visible-change",
+        (event) => window.visibleChanges.push(event.detail.peerIds));
+    }""")
+    carol.set_viewport_size({"width": 320, "height": 330})  # room for two tiles a page
+    pager = carol.locator("#stage-pager")
+    expect(pager).to_be_visible()
+    expect(carol.locator("#page-label")).to_have_text("Page 1 of 2")
+    expect(carol.locator("#tiles > .tile:not([hidden])")).to_have_count(2)
+    first = carol.evaluate("window.visibleChanges.at(-1)")
+    assert len(first) == 1  # the self view and one other
+    carol.screenshot(path=artifacts / "paged-phone-320x330.png", animations="disabled")
+    carol.get_by_role("button", name="Next page").click()
+    expect(carol.locator("#page-label")).to_have_text("Page 2 of 2")
+    carol.wait_for_function("(first) => { const last = window.visibleChanges.at(-1);"
+                            " return last.length === 1 && last[0] !== first[0]; }", arg=first)
+    carol.set_viewport_size(PHONE)
+    expect(pager).to_be_hidden()
+    carol.wait_for_function("() => window.visibleChanges.at(-1).length === 2")
+
+
 def test_the_speaker_view_shows_whoever_speaks_and_is_remembered(meeting, artifacts):
     alice, bob, carol = meeting["alice"], meeting["bob"], meeting["carol"]
     bob_id, carol_id = peer_id_of(alice, "Bob"), peer_id_of(alice, "Carol")
