@@ -47,7 +47,7 @@ def meeting(browser, redis_deployment, worker, people):
     for username in ("alice", "bob", "carol"):
         join(pages[username], slug)
     for page in pages.values():
-        page.wait_for_function(EVERY_REMOTE_VIDEO_PLAYS, arg=2, timeout=WAIT_MS)
+        page.wait_for_function(EVERY_REMOTE_VIDEO_PLAYS, arg=2, timeout=2 * WAIT_MS)
     yield pages
     for context in contexts:
         context.close()
