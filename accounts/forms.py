@@ -13,7 +13,10 @@ class SignupForm(forms.Form):
     )
 
     def signup(self, request, user):
-        user.display_name = self.cleaned_data.get("display_name", "").strip()
+        name = self.cleaned_data.get("display_name", "").strip()
+        # A sign-up through single sign-on already has a name from the provider's claims: keep it unless one is typed.
+        if name or not user.display_name:
+            user.display_name = name
         user.save(update_fields=["display_name"])
 
 

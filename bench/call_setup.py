@@ -1,6 +1,10 @@
 """Call setup: time from joining to the first decoded remote frame between two headless Chromium peers.
 
-    python bench/call_setup.py [--calls 20] [--redis] [--out FILE]
+    python bench/call_setup.py [--calls 20] [--redis] [--sfu] [--out FILE]
+
+With --sfu the room's media goes through a Janus the script starts (docs/sfu.md): run it inside scripts/bench's
+network namespace (Janus needs 127.0.0.2 on a non-loopback link), as scripts/bench does. Marks then come from
+whichever of Bob's two connections (publisher, subscriber) gets there first, and first_frame from the subscriber.
 
 Alice waits in the room; Bob opens the room page `calls` times (the first call, a warm-up, is not counted) and
 presses "Join now" once the pre-join screen's camera preview is ready. An init script in Bob's page takes these
@@ -18,7 +22,7 @@ marks with `performance.now()`:
 Phases: signalling (socket open to welcome), negotiation (welcome to ICE checking: offer, answer, the first
 candidates), ice (checking to connected), dtls (ICE connected to DTLS connected), first_frame (DTLS connected to
 the first decoded frame) and total (socket open to the first decoded frame). Prints p50/p95 of each and writes
-bench/results/call_setup.json (or --out).
+bench/results/call_setup.json (or call_setup_sfu.json, or --out).
 """
 
 import argparse
@@ -140,12 +144,24 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--redis", action="store_true", help="workers on Redis instead of the in-process layer")
-    parser.add_argument("--out", default=str(REPO / "bench" / "results" / "call_setup.json"))
+    parser.add_argument("--sfu", action="store_true", help="the room's media goes through Janus")
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    args.out = args.out or str(REPO / "bench" / "results" / ("call_setup_sfu.json" if args.sfu else "call_setup.json"))
 
     with tempfile.TemporaryDirectory(prefix="confer-bench-call-") as workdir:
         redis = RedisServer(Path(workdir) / "redis").start() if args.redis else None
-        deployment = Deployment(Path(workdir) / "deployment", redis_url=redis.url if redis else None).setup()
+        janus = None
+        extra_env = {}
+        if args.sfu:
+            from tests.janus_server import JanusServer, in_test_namespace
+
+            if not in_test_namespace():
+                raise SystemExit("--sfu runs inside scripts/bench's network namespace (Janus needs 127.0.0.2).")
+            janus = JanusServer(Path(workdir) / "janus").start()
+            extra_env = {**janus.env, "ROOM_DEFAULT_MEDIA_ROUTE": "sfu"}
+        deployment = Deployment(Path(workdir) / "deployment", redis_url=redis.url if redis else None,
+                                extra_env=extra_env).setup()
         try:
             deployment.create_user("alice", "alice-password-1", "Alice")
             deployment.create_user("bob", "bob-password-1", "Bob")
@@ -192,15 +208,19 @@ def main():
             deployment.stop()
             if redis:
                 redis.stop()
+            if janus:
+                janus.stop()
 
     figures = {}
     for phase in PHASES:
         values = [sample[phase] for sample in samples if phase in sample]
         if values:
             figures[phase] = {"p50_ms": round(percentile(values, 0.5), 1), "p95_ms": round(percentile(values, 0.95), 1),
+                              "p99_ms": round(percentile(values, 0.99), 1),
                               "mean_ms": round(statistics.fmean(values), 1), "count": len(values)}
     report = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "machine": machine(), "layer": "redis" if args.redis else "in-process", "calls": args.calls,
+              "route": "sfu" if args.sfu else "mesh",
               "first_frame_method": ", ".join(sorted(str(method) for method in methods)),
               "first_frame_width_p50": percentile([width for width in widths if width], 0.5) if any(widths) else None,
               "phases": figures}

@@ -385,7 +385,132 @@ async def scenario_delivery(config, minter):
     return result
 
 
-SCENARIOS = {"join": scenario_join, "relay": scenario_relay, "throughput": scenario_throughput,
+def signal_payload(kind, to, message_id, size):
+    """A signal message as PeerJS-style apps send them, about `size` bytes on the wire: an offer or a candidate,
+    stamped with its id and the time it was sent."""
+    sent = f"{clock():.9f}"
+    if kind == "offer":
+        payload = {"type": "offer", "to": to,
+                   "description": {"type": "offer", "sdp": f"v=0\r\na=bench:{message_id}:{sent}\r\na=pad:"}}
+        text = json.dumps(payload)
+        payload["description"]["sdp"] += "x" * max(0, size - len(text))
+    else:
+        payload = {"type": "candidate", "to": to, "candidate": {
+            "candidate": f"candidate:{message_id} 1 udp 2122260223 127.0.0.1 {sent} typ host ufrag ",
+            "sdp_mid": "0", "sdp_mline_index": 0}}
+        text = json.dumps(payload)
+        payload["candidate"]["candidate"] += "x" * max(0, size - len(text))
+    return payload
+
+
+async def fill_timed(config, minter, rooms, per_room, on_message, concurrency):
+    """Join per_room peers to every room, `concurrency` at a time; time each from opening the socket to welcome."""
+    joined, latencies = [], []
+
+    async def join_one(index, room):
+        peer = Peer(spread(config["urls"], index), room, minter, on_message)
+        started = clock()
+        await peer.open()
+        await peer.join()
+        latencies.append((clock() - started) * 1000)
+        peer.start_reading()
+        joined.append(peer)
+        return peer
+
+    pinger = asyncio.create_task(keep_alive(joined))
+    coroutines = [join_one(i, room) for i, room in enumerate(room for room in rooms for _ in range(per_room))]
+    await gather_limited(coroutines, concurrency)
+    return joined, pinger, latencies
+
+
+async def scenario_signal(config, minter):
+    """The outside benchmark's shape: rooms of 4 where each peer sends signal messages of `size` bytes, offers and
+    candidates in turn, to a random room mate at `rate` a second. Joins are timed one at a time as the rooms fill
+    (socket open to welcome); relays one way, after a warm-up."""
+    recorder = Recorder(warmup_until=float("inf"))
+    peers, pinger, joins = await fill_timed(config, minter, config["rooms"], config["per_room"], recorder, 1)
+    await asyncio.sleep(1)
+    start = clock()
+    recorder.warmup_until = start + config.get("warmup", 3)
+    until = recorder.warmup_until + config["duration"]
+    size = config.get("size", 256)
+    counter = itertools.count(1)
+    await send_signals(peers, config["rate"], until, counter, size)
+    await asyncio.sleep(1)
+    pinger.cancel()
+    closed = [p.close_reason for p in peers if p.closed and getattr(p, "close_reason", None)]
+    relays = recorder.latencies["offer"] + recorder.latencies["candidate"]
+    await gather_limited([p.close() for p in peers], 200)
+    return {"sockets": len(peers), "rate_per_peer": config["rate"], "size": size,
+            "offered_per_s": config["rate"] * len(peers), "delivered_per_s": round(len(relays) / config["duration"]),
+            "join": summary(joins), "relay": summary(relays), "closed_early": len(closed),
+            "close_reasons": sorted(set(closed))[:5], "errors": len(recorder.errors),
+            "error_codes": sorted(set(recorder.errors))[:5]}
+
+
+async def send_signals(peers, rate, until, counter, size):
+    """Each peer sends `rate` signal messages a second, offers and candidates in turn, to a random room mate."""
+    interval = 1.0 / rate
+
+    async def one(peer, offset):
+        await asyncio.sleep(offset)
+        next_at = clock()
+        kinds = itertools.cycle(["offer", "candidate"] if random.random() < 0.5 else ["candidate", "offer"])
+        while clock() < until and not peer.closed:
+            if peer.others:
+                try:
+                    await peer.send(signal_payload(next(kinds), random.choice(peer.others), str(next(counter)), size))
+                except Exception:
+                    return
+            next_at += interval
+            await asyncio.sleep(max(0, next_at - clock()))
+
+    await asyncio.gather(*(one(peer, random.random() * interval) for peer in peers))
+
+
+async def scenario_signal_steps(config, minter):
+    """Raise every peer's rate step by step, in the signal shape; report what is delivered while p99 stays under
+    the limit, and each step's figures."""
+    recorder = Recorder(warmup_until=float("inf"))
+    peers, pinger, joins = await fill_timed(config, minter, config["rooms"], config["per_room"], recorder,
+                                            config.get("concurrency", 50))
+    await asyncio.sleep(1)
+    steps, best = [], None
+    counter = itertools.count(1)
+    for rate in config["rates"]:
+        recorder.latencies = {"offer": [], "candidate": [], "chat": []}
+        start = clock()
+        recorder.warmup_until = start + 1
+        await send_signals(peers, rate, start + 1 + config["step_seconds"], counter, config.get("size", 256))
+        await asyncio.sleep(0.5)
+        latencies = recorder.latencies["offer"] + recorder.latencies["candidate"]
+        delivered = len(latencies) / config["step_seconds"]
+        p99 = percentile(latencies, 0.99)
+        steps.append({"offered_per_s": rate * len(peers), "delivered_per_s": round(delivered),
+                      "p50_ms": round(percentile(latencies, 0.5), 3) if latencies else None,
+                      "p99_ms": round(p99, 3) if p99 is not None else None})
+        if p99 is not None and p99 <= config["p99_limit_ms"]:
+            best = round(delivered)
+        else:
+            break
+    pinger.cancel()
+    closed = [p.close_reason for p in peers if p.closed and getattr(p, "close_reason", None)]
+    await gather_limited([p.close() for p in peers], 200)
+    return {"sockets": len(peers), "steps": steps, "delivered_per_s_under_limit": best, "closed_early": len(closed),
+            "close_reasons": sorted(set(closed))[:5]}
+
+
+async def scenario_storm(config, minter):
+    """A connect storm: `sockets` sockets open and join, `concurrency` at a time; each timed from opening to welcome."""
+    rooms = config["rooms"]
+    per_room = max(1, config["sockets"] // len(rooms))
+    peers, pinger, joins = await fill_timed(config, minter, rooms, per_room, None, config["concurrency"])
+    pinger.cancel()
+    await gather_limited([p.close() for p in peers], 200)
+    return {"sockets": len(peers), "concurrency": config["concurrency"], "join": summary(joins)}
+
+
+SCENARIOS = {"signal": scenario_signal, "signalsteps": scenario_signal_steps, "storm": scenario_storm, "join": scenario_join, "relay": scenario_relay, "throughput": scenario_throughput,
              "idle": scenario_idle, "delivery": scenario_delivery}
 
 

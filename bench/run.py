@@ -38,7 +38,17 @@ BENCH_ENV = {
     **{name: value for name, value in os.environ.items() if name.startswith("WORKER_")},
 }
 
+# The outside benchmark's shape (docs/performance.md, "Beside a bare relay"): rooms of 4, 256-byte signal
+# messages, default rate limits, workers as scripts/run starts them. Scenarios marked "limits": "default" run so.
+SIGNAL = {"per_room": 4, "size": 256, "duration": 20, "warmup": 3, "limits": "default"}
 FULL = {
+    "signal-10x2": {**SIGNAL, "rooms": 10, "rate": 2},
+    "signal-250x2": {**SIGNAL, "rooms": 250, "rate": 2},
+    "signal-50x20": {**SIGNAL, "rooms": 50, "rate": 20},
+    "signal-throughput": {**SIGNAL, "rooms": 250, "rates": [2, 4, 6, 8, 10, 12, 14, 16, 20], "step_seconds": 6,
+                          "p99_limit_ms": 20},
+    "signal-overload": {**SIGNAL, "rooms": 250, "rate": 20},
+    "storm": {"rooms": 250, "sockets": 1000, "concurrency": 64, "limits": "default"},
     "join": {"idle_rooms": 125, "per_room": 8, "join_rooms": 20, "joins": 300},
     "relay-small": {"rooms": 10, "per_room": 4, "rate": 2, "duration": 20},
     "relay-large": {"rooms": 250, "per_room": 4, "rate": 2, "duration": 20},
@@ -48,6 +58,12 @@ FULL = {
     "delivery": {"rooms": 50, "per_room": 4, "rate": 2, "duration": 300, "churn_interval": 0.5},
 }
 QUICK = {
+    "signal-10x2": {**SIGNAL, "rooms": 10, "rate": 2, "duration": 3},
+    "signal-250x2": {**SIGNAL, "rooms": 30, "rate": 2, "duration": 3},
+    "signal-50x20": {**SIGNAL, "rooms": 10, "rate": 20, "duration": 3},
+    "signal-throughput": {**SIGNAL, "rooms": 20, "rates": [2, 10], "step_seconds": 2, "p99_limit_ms": 20},
+    "signal-overload": {**SIGNAL, "rooms": 20, "rate": 40, "duration": 3},
+    "storm": {"rooms": 20, "sockets": 80, "concurrency": 16, "limits": "default"},
     "join": {"idle_rooms": 10, "per_room": 8, "join_rooms": 5, "joins": 30},
     "relay-small": {"rooms": 10, "per_room": 4, "rate": 2, "duration": 3},
     "relay-large": {"rooms": 30, "per_room": 4, "rate": 2, "duration": 3},
@@ -102,7 +118,7 @@ class Target:
         self.pids = []
         self.urls = []
 
-    def start(self, rooms_needed):
+    def start(self, rooms_needed, limits="lifted"):
         if self.spec.get("floor"):
             port = free_port()
             self.floor = subprocess.Popen([sys.executable, str(REPO / "bench" / "floor_relay.py"), str(port)])
@@ -112,8 +128,12 @@ class Target:
             return [f"room-{n}" for n in range(rooms_needed)]
         if self.spec["redis"]:
             self.redis = RedisServer(self.workdir / "redis").start()
+        env = dict(BENCH_ENV)
+        if limits == "default":  # as a deployment runs: the per-socket rate limits stay
+            for name in ("SIGNALLING_RATE", "SIGNALLING_BURST"):
+                env.pop(name)
         self.deployment = Deployment(self.workdir / "deployment", redis_url=self.redis.url if self.redis else None,
-                                     extra_env=BENCH_ENV).setup()
+                                     extra_env=env).setup()
         slugs = self.deployment.run_python(
             "import json, secrets\nfrom accounts.models import User\nfrom meetings.models import Room\n"
             "owner = User.objects.create_user('bench', 'bench@example.org', 'bench-password-1')\n"
@@ -152,9 +172,11 @@ def run_scenario(config_name, scenario, params):
     with tempfile.TemporaryDirectory(prefix=f"confer-bench-{config_name}-{scenario}-") as workdir:
         target = Target(config_name, spec, workdir)
         try:
-            slugs = target.start(rooms_needed(scenario, params))
-            loadgen_config = {"scenario": scenario.split("-")[0], "urls": target.urls, "secret": SECRET,
-                              "concurrency": 50, **params}
+            slugs = target.start(rooms_needed(scenario, params), params.get("limits", "lifted"))
+            kind = scenario.split("-")[0]
+            if scenario == "signal-throughput":
+                kind = "signalsteps"
+            loadgen_config = {"scenario": kind, "urls": target.urls, "secret": SECRET, "concurrency": 50, **params}
             if scenario == "join":
                 loadgen_config["idle_rooms"] = slugs[: params["idle_rooms"]]
                 loadgen_config["join_rooms"] = slugs[params["idle_rooms"]:]

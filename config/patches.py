@@ -1,8 +1,11 @@
 """Where Confer leans on its dependencies' private parts, and the start-up check that they are still there.
 
-Three places go beyond public APIs, each for a reason docs/performance.md measures:
+These places go beyond public APIs, each for a reason:
 
-- config.serve's eager writes replace Twisted's `tcp.Connection.write` and read its buffer's private state.
+- config.serve's eager writes replace Twisted's `tcp.Connection.write` and read its buffer's private state
+  (docs/performance.md measures why).
+- config.serve sends daphne's access log through logging, replacing `AccessLogGenerator.write_entry`, so that
+  the redacting filter and JSON logs apply to it (docs/operations.md).
 - signalling.layers builds on channels' in-memory layer and on channels-redis's pub/sub layer from the inside.
 - recordings.worker narrows aioice's `get_host_addresses` to the addresses it is told to use.
 
@@ -65,6 +68,12 @@ def channels_layers_misses():
     return missing
 
 
+def daphne_access_log_misses():
+    from daphne import access
+
+    return missing_attributes(access.AccessLogGenerator, ["write_entry"])
+
+
 def aioice_misses():
     import aioice.ice
 
@@ -76,6 +85,8 @@ PATCHES = (
           twisted_connection_misses),
     Patch("signalling.layers channel layers", "channels / channels-redis", "pin channels and channels-redis back",
           channels_layers_misses),
+    Patch("config.serve access log through logging", "daphne", "pin daphne back",
+          daphne_access_log_misses),
     Patch("recordings.worker ICE host addresses", "aioice", "pin aioice back, or leave RECORDER_ICE_HOST_ADDRESSES "
           "unset", aioice_misses),
 )

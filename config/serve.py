@@ -1,6 +1,7 @@
-"""Run a daphne worker tuned for signalling: `python -m config.serve <daphne arguments>`.
+"""Run a daphne worker tuned for signalling: `python -m config.serve -b HOST -p PORT [more daphne arguments]`.
 
-Takes exactly daphne's command line (scripts/run and the tests start workers this way) and, before daphne
+Takes daphne's command line (scripts/run and the tests start workers this way), fills in Confer's defaults
+(`--websocket-max-message-size 262144`, the application `config.asgi:application`) and, before daphne
 creates its event loop, checks that Confer's patches still fit the installed packages (config/patches.py) and sets
 up three things (docs/performance.md, item 12):
 
@@ -66,6 +67,56 @@ def write_eagerly():
     tcp.Connection.write = write
 
 
+def close_bad_frames_with_their_code():
+    """Make the WebSocket layer close a frame it refuses with its code, instead of dropping the connection.
+
+    autobahn fails a connection "by drop" by default: a text frame that is not UTF-8 (1007) or a frame over
+    --websocket-max-message-size (1009) reached the client as a bare 1006. Here it sends the close frame first,
+    as docs/protocol.md says. daphne offers its server class for extension; the option is autobahn's public one.
+    """
+    from daphne.cli import CommandLineInterface
+    from daphne.server import Server
+
+    class ConferServer(Server):
+        def listen_success(self, port):
+            self.ws_factory.setProtocolOptions(failByDrop=False)
+            super().listen_success(port)
+
+    CommandLineInterface.server_class = ConferServer
+
+
+# What every Confer worker runs with, unless its command line says otherwise: scripts/run and the tests start
+# workers alike through this, so a test exercises what a deployment runs.
+DEFAULT_OPTIONS = ["--websocket-max-message-size", "262144"]
+DEFAULT_APPLICATION = "config.asgi:application"
+
+
+def with_defaults(arguments):
+    """Return daphne's arguments with Confer's defaults filled in where they are missing."""
+    arguments = list(arguments)
+    if "--websocket-max-message-size" not in arguments:
+        arguments = DEFAULT_OPTIONS + arguments
+    if not arguments or ":" not in arguments[-1] or arguments[-1].startswith("-"):
+        arguments.append(DEFAULT_APPLICATION)
+    return arguments
+
+
+def log_access_through_logging():
+    """Send daphne's access log through Python logging (logger `daphne.access`, INFO) instead of straight to
+    stdout, so LOG_LEVEL, LOG_FORMAT=json and the filter that redacts secrets apply to it: a logged path can carry
+    a token, and an OAuth callback's query its authorization code."""
+    import logging
+
+    from daphne import access
+
+    logger = logging.getLogger("daphne.access")
+
+    def write_entry(self, host, date, request, status=None, length=None, ident=None, user=None):
+        logger.info('%s "%s" %s %s', host, request, status or "-", length or "-")
+
+    access.AccessLogGenerator.write_entry = write_entry
+
+
 def main():
     tune()
     from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
@@ -76,8 +127,10 @@ def main():
     patches.check([patch.name for patch in patches.PATCHES if eager or "eager" not in patch.name])
     if eager:
         write_eagerly()
+    close_bad_frames_with_their_code()
+    log_access_through_logging()
 
-    sys.argv[0] = "daphne"
+    sys.argv = ["daphne", *with_defaults(sys.argv[1:])]
     CommandLineInterface.entrypoint()
 
 

@@ -49,9 +49,11 @@ class NotAMember(Exception):
     """The account may not enter the room."""
 
 
-def issue_token(*, identity, name, room, role):
+def issue_token(*, identity, name, room, role, device="", invite=""):
     """Return (token, claims) for one identity in one room, signed with the deployment's room-token secret."""
     return issue_room_token(
+        device=device,
+        invite=invite,
         secret=settings.ROOM_TOKEN_SECRET,
         issuer=settings.ROOM_TOKEN_ISSUER,
         audience=settings.ROOM_TOKEN_AUDIENCE,
@@ -63,8 +65,29 @@ def issue_token(*, identity, name, room, role):
     )
 
 
-def issue_token_for_user(user, room, name=None):
+def issue_token_for_user(user, room, name=None, device=""):
     """Return (token, claims) for a signed-in user (shown as `name` in this meeting if given), or raise NotAMember."""
     if not can_enter(user, room):
         raise NotAMember("You are not a member of this room.")
-    return issue_token(identity=f"user:{user.pk}", name=name or user.name, room=room, role=role_for(user, room))
+    return issue_token(identity=f"user:{user.pk}", name=name or user.name, room=room, role=role_for(user, room),
+                       device=device)
+
+
+DEVICE_COOKIE = "confer_device"
+
+
+def device_of(request):
+    """Return (the device hash a token carries, a new cookie value to set or None) for this browser.
+
+    Each browser gets a random, long-lived cookie the first time it asks for a room token; tokens carry a hash of
+    it, never the cookie. A removal then holds against that browser, whatever identity it comes back with.
+    """
+    import hashlib
+    import secrets
+
+    cookie = request.COOKIES.get(DEVICE_COOKIE, "")
+    fresh = None
+    if not (16 <= len(cookie) <= 64) or not cookie.replace("-", "").replace("_", "").isalnum():
+        cookie = fresh = secrets.token_urlsafe(24)
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:device:{cookie}".encode()).hexdigest()[:32]
+    return digest, fresh

@@ -25,9 +25,10 @@ from signalling import events
 from signalling.admission import check_room_has_a_seat
 from signalling.contract import ASSIGNABLE_ROLES, HIDDEN_ROLES
 from signalling.events import Outbox, event, lock_room, notice
-from signalling.models import Participant, Removal
+from signalling.models import Meeting, Participant, Removal
 from signalling.protocol import ProtocolError
 from signalling.wire import SEATED, describe, describe_room
+from sfu.route import decide_route
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,8 @@ def save_new_room(room):
     return room
 
 
-ROOM_RULES = {"name", "access", "max_participants", "is_locked", "requires_approval", "ice_transport_policy"}
+ROOM_RULES = {"name", "access", "max_participants", "is_locked", "requires_approval", "ice_transport_policy",
+              "media_route"}
 
 
 @in_transaction
@@ -147,6 +149,10 @@ def update_room(room, by=SYSTEM, password=None, **changes):
     locked.save(update_fields=fields or None)
     for field in [*fields]:
         setattr(room, field, getattr(locked, field))
+    if meeting is not None and "media_route" in changes:
+        moved = decide_route(locked, meeting, list(Participant.objects.filter(meeting=meeting)))
+        if moved:
+            return Outbox(room.slug, events=moved)  # its room-updated carries the other changes too
     return room_updated(locked, meeting)
 
 
@@ -167,13 +173,23 @@ def delete_room(room, by=SYSTEM):
     return outbox
 
 
-def add_member(room, user):
-    """Let a user into a members-only room."""
-    RoomMember.objects.get_or_create(room=room, user=user)
+def add_member(room, user=None, added_as=""):
+    """Let a user into a members-only room; `added_as` is what the owner typed (kept even when it named nobody)."""
+    if user is not None and RoomMember.objects.filter(room=room, user=user).exists():
+        return
+    if added_as and RoomMember.objects.filter(room=room, added_as__iexact=added_as).exists():
+        return
+    RoomMember.objects.create(room=room, user=user, added_as=added_as)
 
 
-def remove_member(room, user):
-    RoomMember.objects.filter(room=room, user=user).delete()
+def remove_member(room, user=None, member_id=None):
+    """Take someone off a room's members (by account, or by the entry's id)."""
+    members = RoomMember.objects.filter(room=room)
+    if member_id is not None:
+        members = members.filter(pk=member_id)
+    else:
+        members = members.filter(user=user)
+    members.delete()
 
 
 # The meeting and its people.
@@ -190,6 +206,7 @@ def admit(room, peer_id, by=SYSTEM):
     target.save(update_fields=["status"])
     outbox = Outbox(room.slug, notices=[notice(target, "admitted")])
     outbox.events.append(events.lobby_event(meeting))
+    outbox.events.extend(decide_route(room, meeting, list(Participant.objects.filter(meeting=meeting))))
     outbox.events.extend(events.joined_events(meeting, target))
     return outbox
 
@@ -205,11 +222,16 @@ def deny(room, peer_id, by=SYSTEM):
 
 @in_transaction
 def remove_participant(room, peer_id, by=SYSTEM):
-    """Remove someone (seated or in the lobby) from the meeting (4012); they cannot come back to it."""
+    """Remove someone (seated or in the lobby) from the meeting (4012); they cannot come back to it.
+
+    Through the server, the notice makes their socket kick them from the media server's room and free their handles
+    there before it closes (signalling/media.py): their media stops reaching the others at once.
+    """
     room, meeting, target = target_in(room, peer_id)
     if target.role == "host":
         raise Refused("not-allowed", "A host cannot be removed.")
-    Removal.objects.create(meeting=meeting, identity=target.identity, removed_by=by.identity)
+    Removal.objects.create(meeting=meeting, identity=target.identity, device=target.device, address=target.address,
+                           invite=target.invite, removed_by=by.identity)
     outbox = Outbox(room.slug, notices=[notice(target, "removed")])
     outbox.events.extend(events.take_out(meeting, target, "removed"))
     return outbox
@@ -232,7 +254,10 @@ def set_role(room, peer_id, role, by=SYSTEM):
 def mute(room, peer_id, kind, by=SYSTEM):
     """Ask a participant's client to turn a source off (`kind`: audio, video, screen).
 
-    In a meeting between browsers this relies on the client: the server cannot reach into peer-to-peer media.
+    In a meeting between browsers this relies on the client: the server cannot reach into peer-to-peer media. In a
+    meeting through the server, the notice also makes the participant's socket stop the media server forwarding that
+    source (signalling/media.py), until the participant turns it on again themselves: a client that ignores the
+    request reaches nobody.
     """
     room, _, target = target_in(room, peer_id, (Participant.Status.JOINED,))
     return Outbox(room.slug, notices=[notice(target, "mute", kind=kind, by=by.peer_id)])
@@ -397,3 +422,34 @@ def announce_recording(room, meeting):
     meeting.recording = running
     meeting.save(update_fields=["recording"])
     return room_updated(room, meeting)
+
+
+# Media through the server (sfu/, docs/sfu.md).
+
+@in_transaction
+def place_media(room, healthy, lost=None):
+    """Return (in the Outbox's `result`) the media server instance that holds the room's live meeting.
+
+    A meeting stays on its instance while that answers; a new one, or one whose instance was `lost`, goes to the
+    least loaded of the `healthy` instances (the one holding the fewest live meetings).
+    """
+    room, meeting = meeting_of(room)
+    if meeting is None:
+        raise Refused("not-in-meeting", "This meeting has ended.")
+    current = meeting.media_instance
+    if current and current != lost and current in healthy:
+        return Outbox(room.slug, result=current)
+    if not healthy:
+        raise Refused("sfu-unavailable", "No media server answers right now; try again in a moment.")
+    live = Meeting.objects.filter(ended_at__isnull=True, media_instance__in=healthy).exclude(pk=meeting.pk)
+    loads = {instance: 0 for instance in healthy}
+    for instance in live.values_list("media_instance", flat=True):
+        loads[instance] += 1
+    chosen = min(healthy, key=lambda instance: (loads[instance], healthy.index(instance)))
+    if chosen != current:
+        if current:
+            log.warning("meeting %s moves from media server %s to %s", meeting.pk, current, chosen)
+        meeting.media_instance = chosen
+        meeting.save(update_fields=["media_instance"])
+    return Outbox(room.slug, result=chosen)
+

@@ -97,7 +97,7 @@ class RoomAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "owner", "created"]}),
         (_("Who may come in"), {"fields": ["access", "max_participants", "is_locked", "requires_approval",
                                            "password", "clear_password"]}),
-        (_("Network"), {"fields": ["ice_transport_policy"]}),
+        (_("Network"), {"fields": ["ice_transport_policy", "media_route"]}),
     ]
     date_hierarchy = "created"
     inlines = [RoomMemberInline, ParticipantInline]

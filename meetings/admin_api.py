@@ -20,10 +20,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
     # The hash is never shown: it is useless to a person and the only thing an attacker could try keys against.
     readonly_fields = ("key_prefix", "created_by", "created", "last_used", "revoked_at")
 
+    filter_horizontal = ("rooms",)
+
     def get_fields(self, request, obj=None):
+        # A key may issue tokens for its owner's rooms; `rooms` grants it others (a key without an owner has only those).
         if obj is None:
-            return ("name",)
-        return ("name", "key_prefix", "created_by", "created", "last_used", "revoked_at")
+            return ("name", "rooms")
+        return ("name", "rooms", "key_prefix", "created_by", "created", "last_used", "revoked_at")
 
     @admin.display(description=_("key"), ordering="prefix")
     def key_prefix(self, api_key):

@@ -1,7 +1,7 @@
 """Mounted at /api/ by config/urls.py: the versioned API, its OpenAPI schema and its browsable docs."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from meetings import api
 from meetings import converters  # noqa: F401  (registers <db_id:…>)
@@ -20,8 +20,9 @@ urlpatterns = [
     path("v1/rooms/<slug:slug>/invites/", api.InviteListView.as_view(), name="api-room-invites"),
     path("v1/rooms/<slug:slug>/invites/<db_id:invite_id>/", api.InviteDetailView.as_view(), name="api-room-invite"),
     path("", include("recordings.api_urls")),  # a room's recording and recordings
+    path("", include("webhooks.api_urls")),  # webhook endpoints (staff)
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404 too, never the site's HTML page.
     re_path(r"^.*$", not_found, name="api-not-found"),
 ]

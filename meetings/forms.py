@@ -45,7 +45,8 @@ class RoomSettingsForm(RoomForm):
     clear_password = forms.BooleanField(label=_("Remove the room password"), required=False)
 
     class Meta(RoomForm.Meta):
-        fields = ["name", "access", "max_participants", "requires_approval", "ice_transport_policy"]
+        fields = ["name", "access", "max_participants", "requires_approval", "ice_transport_policy", "media_route"]
+        widgets = {**RoomForm.Meta.widgets, "media_route": forms.RadioSelect}
         labels = {
             "requires_approval": _("Lobby: newcomers wait until a host or moderator lets them in"),
             "ice_transport_policy": _("Network route"),
@@ -63,6 +64,13 @@ class RoomSettingsForm(RoomForm):
             )
         else:
             del self.fields["clear_password"]
+        # Forms that predate the choice (and scripts posting them) keep the room's route.
+        self.fields["media_route"].required = False
+        if not settings.JANUS_URLS:
+            self.fields["media_route"].help_text = _(
+                "This server has no media server (JANUS_URLS is not set): every meeting goes browser to browser, "
+                "whatever you choose here."
+            )
 
     def clean_ice_transport_policy(self):
         policy = self.cleaned_data["ice_transport_policy"]
@@ -71,6 +79,9 @@ class RoomSettingsForm(RoomForm):
                 _("This server has no TURN relay (TURN_URLS is not set), so with “Relay only” no call could connect.")
             )
         return policy
+
+    def clean_media_route(self):
+        return self.cleaned_data.get("media_route") or self.instance.media_route
 
     def clean(self):
         cleaned = super().clean()
@@ -93,16 +104,15 @@ class AddMemberForm(forms.Form):
         self.room = room
 
     def clean_who(self):
+        """Return (what was typed, the one account it names or None). Whether it names one is never told."""
         who = self.cleaned_data["who"].strip()
+        if not who:
+            raise forms.ValidationError(_("Type a username or an email."))
         matches = list(get_user_model().objects.filter(Q(username__iexact=who) | Q(email__iexact=who))[:2])
-        if not matches:
-            raise forms.ValidationError(_("There is no account with that username or email."))
-        if len(matches) > 1:
-            raise forms.ValidationError(_("More than one account uses that email; give the username instead."))
-        user = matches[0]
-        if user.pk == self.room.owner_id:
-            raise forms.ValidationError(_("That is the room's owner, who can always come in."))
-        return user
+        user = matches[0] if len(matches) == 1 else None
+        if user is not None and user.pk == self.room.owner_id:
+            user = None  # the owner always comes in; an entry for them changes nothing
+        return who, user
 
 
 def slug_from_link_or_code(text):

@@ -22,6 +22,10 @@ def default_max_participants():
     return settings.ROOM_DEFAULT_MAX_PARTICIPANTS
 
 
+def default_media_route():
+    return settings.ROOM_DEFAULT_MEDIA_ROUTE
+
+
 class Room(models.Model):
     class Access(models.TextChoices):
         MEMBERS = "members", _("Members only")
@@ -39,7 +43,7 @@ class Room(models.Model):
         _("max participants"),
         default=default_max_participants,
         validators=[MinValueValidator(2), MaxValueValidator(50)],
-        help_text=_("Every participant sends to every other (a mesh), so keep rooms small."),
+        help_text=_("Past a few people, choose “Through the server” or “Automatic” for the media route."),
     )
     is_locked = models.BooleanField(_("locked"), default=False, help_text=_("Nobody new can join a locked room."))
     requires_approval = models.BooleanField(
@@ -52,6 +56,22 @@ class Room(models.Model):
         blank=True,
         choices=[("", _("Deployment default")), ("all", _("Any route")), ("relay", _("Relay (TURN) only"))],
         help_text=_("'Relay only' hides participants' addresses from each other and works where only TURN gets through."),
+    )
+    class MediaRoute(models.TextChoices):
+        MESH = "mesh", _("Browser to browser")
+        SFU = "sfu", _("Through the server")
+        AUTO = "auto", _("Automatic")
+
+    media_route = models.CharField(
+        _("media route"),
+        max_length=8,
+        choices=MediaRoute.choices,
+        default=default_media_route,
+        help_text=_(
+            "Browser to browser: every participant sends to every other, fine for a few people. Through the server: "
+            "each sends once and the server forwards, for large meetings. Automatic: browser to browser until the "
+            "meeting grows past a few people, then through the server."
+        ),
     )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="RoomMember", related_name="member_rooms", blank=True
@@ -86,15 +106,29 @@ class Room(models.Model):
 
 
 class RoomMember(models.Model):
+    """Someone a members-only room lets in: an account, named by what the owner typed (a username or an email).
+
+    The owner sees the entry as typed whether or not it matched an account (`user` is then empty), so the room's
+    settings never tell anyone which accounts exist.
+    """
+
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    added_as = models.CharField(max_length=254, blank=True, help_text="What the room's owner typed to add them.")
     added = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="unique_room_member")]
 
     def __str__(self):
-        return f"{self.user} in {self.room}"
+        return f"{self.user or self.added_as} in {self.room}"
+
+    @property
+    def label(self):
+        """How the room's settings show this member: as typed, so that no answer says whether it matched."""
+        return self.added_as or (self.user.username if self.user else "")
 
 
 class RoomVisit(models.Model):
@@ -149,9 +183,19 @@ class ApiKey(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    rooms = models.ManyToManyField(
+        Room, blank=True, related_name="api_keys",
+        help_text="Rooms this key may issue tokens for, besides the rooms its owner owns.",
+    )
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    def may_issue_tokens_for(self, room):
+        """Return whether this key may let people into the room: its owner's rooms, and rooms granted to it."""
+        return (self.created_by_id is not None and room.owner_id == self.created_by_id) or self.rooms.filter(
+            pk=room.pk
+        ).exists()
 
     @classmethod
     def create_key(cls, name, created_by=None):

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from meetings.models import Invite, Room
 from meetings.tokens import ROLES
+from signalling.contract import HIDDEN_ROLES
 
 IDENTITY_PATTERN = r"^[A-Za-z0-9._:@+\-]{1,128}$"
 
@@ -22,7 +23,7 @@ class RoomSerializer(serializers.ModelSerializer):
     class Meta:
         model = Room
         fields = ["slug", "name", "access", "max_participants", "is_locked", "requires_approval", "has_password",
-                  "password", "owner", "created", "url"]
+                  "password", "media_route", "owner", "created", "url"]
         read_only_fields = ["slug", "owner", "created", "url", "has_password"]
 
     def get_url(self, room) -> str:
@@ -44,6 +45,11 @@ class RoomSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The roles a service may hand out: every visible one. A recorder is hidden, so only the recording service (which
+# tells everyone in the room) makes recorder tokens.
+SERVICE_ROLES = tuple(role for role in ROLES if role not in HIDDEN_ROLES)
+
+
 @extend_schema_serializer(component_name="ServiceToken")
 class ServiceTokenRequestSerializer(serializers.Serializer):
     """What a service names when it asks for a token for one of its own users."""
@@ -54,7 +60,8 @@ class ServiceTokenRequestSerializer(serializers.Serializer):
         "The token's `sub` becomes `ext:<api key id>:<identity>`.",
     )
     name = serializers.CharField(max_length=64, help_text="What others in the room see.")
-    role = serializers.ChoiceField(choices=ROLES, default="participant")
+    role = serializers.ChoiceField(choices=SERVICE_ROLES, default="participant",
+                                   help_text="Not `recorder`: a hidden listener is made only by Confer's recorder.")
 
 
 class TokenSerializer(serializers.Serializer):

@@ -37,13 +37,17 @@ class RoomClaims:
     expires_at: int
     token_id: str
     permissions: tuple = field(default=())
+    device: str = ""  # an opaque hash of the browser's device cookie, when a browser asked for the token
+    invite: str = ""  # the invite a guest came through
 
     def can(self, permission):
         return permission in self.permissions
 
 
-def issue_room_token(*, secret, issuer, audience, identity, name, room, role, lifetime_seconds, now=None):
-    """Return (token, claims) for one identity in one room."""
+def issue_room_token(*, secret, issuer, audience, identity, name, room, role, lifetime_seconds, now=None,
+                     device="", invite=""):
+    """Return (token, claims) for one identity in one room; `device` and `invite` (optional) say which browser
+    asked and which invite a guest came through, so that a removal can hold against them (docs/security.md)."""
     if role not in ROLE_PERMISSIONS:
         raise ValueError(f"unknown role {role!r}")
     issued_at = int(now if now is not None else time.time())
@@ -60,6 +64,10 @@ def issue_room_token(*, secret, issuer, audience, identity, name, room, role, li
         "exp": issued_at + int(lifetime_seconds),
         "jti": secrets.token_urlsafe(12),
     }
+    if device:
+        claims["dev"] = str(device)
+    if invite:
+        claims["inv"] = str(invite)
     return jwt.encode(claims, secret, algorithm=ALGORITHM), claims
 
 
@@ -119,4 +127,14 @@ def verify_room_token(token, *, secret, issuer, audience, room, leeway=5):
         expires_at=int(claims["exp"]),
         token_id=claims["jti"],
         permissions=ROLE_PERMISSIONS[claims["role"]],
+        device=optional_claim(claims, "dev"),
+        invite=optional_claim(claims, "inv"),
     )
+
+
+def optional_claim(claims, name):
+    """Return an optional string claim, or "" when it is absent; a malformed one is refused."""
+    value = claims.get(name, "")
+    if not isinstance(value, str) or len(value) > 64:
+        raise TokenError("token-missing-claim", f"The token's {name!r} claim is malformed.")
+    return value

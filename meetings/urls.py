@@ -13,6 +13,6 @@ urlpatterns = [
     path("r/<slug:slug>/settings/members/", views.room_add_member, name="room_add_member"),
     path("r/<slug:slug>/settings/invites/", views.room_invite_create, name="room_invite_create"),
     path("r/<slug:slug>/settings/invites/<int:invite_id>/revoke/", views.room_invite_revoke, name="room_invite_revoke"),
-    path("r/<slug:slug>/settings/members/<int:user_id>/remove/", views.room_remove_member, name="room_remove_member"),
+    path("r/<slug:slug>/settings/members/<int:member_id>/remove/", views.room_remove_member, name="room_remove_member"),
     path("r/<slug:slug>/delete/", views.room_delete, name="room_delete"),
 ]

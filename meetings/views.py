@@ -151,7 +151,7 @@ def render_settings(request, room, room_form=None, member_form=None, status=200)
         "room": room,
         "room_form": room_form or RoomSettingsForm(instance=room),
         "member_form": member_form or AddMemberForm(room=room),
-        "memberships": room.memberships.select_related("user").order_by("user__username"),
+        "memberships": room.memberships.select_related("user").order_by("added"),
         "room_link": room_link(request, room),
     }
     return render(request, "meetings/room_settings.html", context, status=status)
@@ -176,7 +176,7 @@ def save_room_settings(room, data, by):
     publish(actions.update_room(
         room, actions.Actor.user(by), password=password, name=data["name"], access=data["access"],
         max_participants=data["max_participants"], requires_approval=data["requires_approval"],
-        ice_transport_policy=data["ice_transport_policy"],
+        ice_transport_policy=data["ice_transport_policy"], media_route=data["media_route"],
     ))
 
 
@@ -221,18 +221,20 @@ def room_add_member(request, room):
     member_form = AddMemberForm(request.POST, room=room)
     if not member_form.is_valid():
         return render_settings(request, room, member_form=member_form)
-    user = member_form.cleaned_data["who"]
-    actions.add_member(room, user)
-    messages.success(request, _("%(name)s is now a member of this room.") % {"name": user.name})
+    who, user = member_form.cleaned_data["who"]
+    actions.add_member(room, user, added_as=who)
+    # The same answer whether or not an account answers to it: the settings never tell who has an account.
+    messages.success(request, _("“%(who)s” is on the members list: if that is someone's username or email, they "
+                                "can come in.") % {"who": who})
     return redirect("room_settings", slug=room.slug)
 
 
 @require_POST
 @manager_only
-def room_remove_member(request, room, user_id):
-    user = get_object_or_404(get_user_model(), pk=user_id)
-    actions.remove_member(room, user)
-    messages.success(request, _("%(name)s is no longer a member of this room.") % {"name": user.name})
+def room_remove_member(request, room, member_id):
+    member = get_object_or_404(room.memberships, pk=member_id)
+    actions.remove_member(room, member_id=member.pk)
+    messages.success(request, _("“%(who)s” is no longer on the members list.") % {"who": member.label})
     return redirect("room_settings", slug=room.slug)
 
 

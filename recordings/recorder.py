@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from recordings import through_server
 from recordings.connection import PeerRecording
 from signalling.contract import CLOSE_BY_CODE, PROTOCOL_VERSIONS
 from signalling.ice import rtc_configuration
@@ -65,7 +66,8 @@ class RoomRecorder:
         self.files = files  # opens and closes the files (recordings.worker.RecordingFiles)
         self.limits = limits  # recordings.worker.Limits
         self.on_started = on_started
-        self.peers = {}  # peer id -> PeerRecording
+        self.peers = {}  # peer id -> PeerRecording (browser to browser) or FeedRecording (through the server)
+        self.route = "mesh"  # how the meeting's media flows (the room state's room.route)
         self.seq = 0
         self.resyncing = False
         self.ice = ([], "all")
@@ -184,6 +186,8 @@ class RoomRecorder:
             await self.take_state(message["state"])
         elif kind in ("offer", "answer", "candidate", "restart-ice"):
             self.take_relay(message)
+        elif kind.startswith("sfu-"):
+            await through_server.take_server_message(self, message)
         elif kind == "ice-servers":
             self.ice = (message.get("ice_servers") or [], message.get("ice_transport_policy") or "all")
         elif kind == "error":
@@ -207,12 +211,15 @@ class RoomRecorder:
             await self.remove_peer(event["peer_id"])
         elif kind == "peer-updated":
             self.update_peer(event["peer"])
+        elif kind == "room-updated":
+            await self.follow_route(event["room"].get("route", "mesh"))
         self.note_room_size()
 
     async def take_state(self, state):
         """Match the connections to a whole room state (from welcome or resync)."""
         self.seq = state["seq"]
         self.resyncing = False
+        await self.follow_route(state.get("room", {}).get("route", "mesh"))
         present = {peer["peer_id"]: peer for peer in state["peers"] if self.me is None or
                    peer["peer_id"] != self.me[0]}
         for peer_id in list(self.peers):
@@ -225,8 +232,24 @@ class RoomRecorder:
                 self.add_peer(peer)
         self.note_room_size()
 
+    async def follow_route(self, route):
+        """The meeting's media moved (or we learn its route): record everyone the new way, each in a new file."""
+        if route == self.route:
+            return
+        self.route = route
+        peers = [recording.peer for recording in self.peers.values()]
+        for peer_id in list(self.peers):
+            await self.remove_peer(peer_id)
+        for peer in peers:
+            self.add_peer(peer)
+        if route == "sfu":
+            await through_server.ask_for_feeds(self)
+
     def add_peer(self, peer):
         if peer["peer_id"] in self.peers or peer.get("role") == "recorder":
+            return
+        if self.route == "sfu":
+            self.peers[peer["peer_id"]] = through_server.FeedRecording(self, peer)
             return
         recording = PeerRecording(self, peer)
         self.peers[peer["peer_id"]] = recording
@@ -237,6 +260,9 @@ class RoomRecorder:
         recording = self.peers.get(peer["peer_id"])
         if recording is None:
             self.add_peer(peer)
+            return
+        if isinstance(recording, through_server.FeedRecording):
+            recording.peer = peer  # through the server, the feeds say when to subscribe again
             return
         came_back = peer.get("connected") and not recording.peer.get("connected", True)
         recording.peer = peer
@@ -253,7 +279,7 @@ class RoomRecorder:
 
     def take_relay(self, message):
         recording = self.peers.get(message.get("from"))
-        if recording is None:
+        if recording is None or not isinstance(recording, PeerRecording):
             return  # not a visible peer of this room (another hidden peer)
         kind = message["type"]
         if kind == "offer":

@@ -36,3 +36,20 @@ ensure_venv() {
     echo "$digest" > "$stamp"
   fi
 }
+
+# Run a command in a private network namespace: only `lo`, and a veth pair carrying 127.0.0.2 (Janus never offers
+# loopback candidates; ../shared/RECIPES.md). Nothing in it can reach the machine's real interfaces, nor the network:
+# install packages before. Needs root (unshare); prints a note and returns 1 when a namespace cannot be made.
+in_network_namespace() {
+  if ! command -v unshare >/dev/null || ! unshare -n true 2>/dev/null; then
+    echo "note: cannot make a network namespace (run as root)." >&2
+    return 1
+  fi
+  CONFER_TEST_NAMESPACE=inside exec unshare -n sh -c '
+    ip link set lo up
+    if ip link add jan0 type veth peer name jan1 && ip addr add 127.0.0.2/32 dev jan0 &&
+       ip link set jan0 up && ip link set jan1 up; then :; else
+      echo "note: no veth pair in the namespace: media through Janus cannot be tested here." >&2
+    fi
+    exec "$@"' sh "$@"
+}

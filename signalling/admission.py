@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from meetings import access, signals
 from meetings.models import Room
+from sfu.route import decide_route
+from signalling import store
 from signalling.contract import HIDDEN_ROLES, ROLES_PAST_GATES
 from signalling.events import Outbox, event, joined_events, live_meeting, lobby_event, notice, take_out
-from signalling.models import Meeting, Participant, Removal
+from signalling.models import Meeting, Participant
 from signalling.protocol import ProtocolError
 from signalling.wire import SEATED, describe, welcome_for
 
@@ -38,38 +40,51 @@ def hash_secret(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def admit(slug, claims, channel_name, password=None, resume=None, presence=None):
-    """Seat a participant (or put it in the lobby), or raise ProtocolError saying why not."""
+class PasswordNeeded(ProtocolError):
+    """The room's password stands between this newcomer and a seat: the caller checks it (slowly, elsewhere) against
+    `password_hash` and calls admit again with `verified_hash`."""
+
+    def __init__(self, password_hash):
+        super().__init__("password-required", "This room needs a password.")
+        self.password_hash = password_hash
+
+
+def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=None, address=""):
+    """Seat a participant (or put it in the lobby), or raise ProtocolError saying why not.
+
+    A room password is never checked here: this runs in a transaction holding the room's lock, and a password
+    hash takes a second of CPU. Without `verified_hash` (the room's password hash, which the caller found the
+    given password to match) a newcomer who must give the password gets PasswordNeeded, and nothing changes.
+    """
     with transaction.atomic():
-        room = Room.objects.select_for_update().filter(slug=slug).first()
+        room = store.room_by_slug(slug, lock=True)
         if room is None:
             raise ProtocolError("room-not-found", "This room does not exist.")
         if not access.identity_may_enter(claims.identity, room):
             raise ProtocolError("forbidden", "You are not a member of this room.")
-        meeting = live_meeting(room, create=True)
+        meeting = store.live_meeting(room) or live_meeting(room, create=True)
         outbox = Outbox(slug)
-        if Removal.objects.filter(meeting=meeting, identity=claims.identity).exists():
-            raise ProtocolError("removed", "You were removed from this meeting.")
+        like_removed = check_removals(meeting, claims, address)
 
         resumed = resume_seat(meeting, claims, channel_name, resume, outbox)
         if resumed is not None:
             admission = Admission(room, meeting, resumed, resume["secret"], True, outbox)
             if resumed.status != Participant.Status.LOBBY:
-                admission.welcome = welcome_for(meeting, resumed, list(Participant.objects.filter(meeting=meeting)))
+                admission.welcome = welcome_for(meeting, resumed, store.participants(meeting))
             return admission
 
         # One read of the meeting's people serves the seat count, the same-identity check and the welcome.
-        participants = list(Participant.objects.filter(meeting=meeting))
+        participants = store.participants(meeting)
 
         past_gates = claims.role in ROLES_PAST_GATES
         if not past_gates and room.is_locked:
             raise ProtocolError("room-locked", "This room is locked.")
-        if not past_gates and room.has_password:
-            if not password:
-                raise ProtocolError("password-required", "This room needs a password.")
-            if not room.check_password(password):
+        if not past_gates and room.has_password and verified_hash != room.password_hash:
+            if verified_hash is not None:  # the password changed since it was checked
                 raise ProtocolError("bad-password", "That is not the room's password.")
-        to_lobby = room.requires_approval and not past_gates
+            raise PasswordNeeded(room.password_hash)
+        # Someone from where a removed person came from waits for a moderator, whatever the room's rules.
+        to_lobby = (room.requires_approval or like_removed) and not past_gates
         if not to_lobby and claims.role not in HIDDEN_ROLES:
             check_room_has_a_seat(room, participants, claims.identity)
 
@@ -90,6 +105,10 @@ def admit(slug, claims, channel_name, password=None, resume=None, presence=None)
             status=Participant.Status.LOBBY if to_lobby else Participant.Status.JOINED,
             channel_name=channel_name,
             resume_hash=hash_secret(secret),
+            device=claims.device,
+            address=address[:64],
+            invite=claims.invite,
+            like_removed=like_removed and not past_gates,
             **initial_presence(claims, presence),
         )
         if meeting.emptied_at is not None:
@@ -99,9 +118,23 @@ def admit(slug, claims, channel_name, password=None, resume=None, presence=None)
             signals.lobby_knocked.send(Participant, meeting=meeting, participant=participant)
             outbox.events.append(lobby_event(meeting, participants))
             return Admission(room, meeting, participant, secret, False, outbox)
+        # The route first: those already in a meeting that moves to the server hear it before they hear of the
+        # newcomer, so nobody starts a browser-to-browser connection it would drop at once.
+        outbox.events.extend(decide_route(room, meeting, participants))
         outbox.events.extend(joined_events(meeting, participant))
         welcome = welcome_for(meeting, participant, participants)
         return Admission(room, meeting, participant, secret, False, outbox, welcome)
+
+
+def check_removals(meeting, claims, address):
+    """Refuse someone removed from this meeting: by identity, or by browser whatever identity it comes back with.
+    Return whether the newcomer only looks like someone removed (the same address, or the same invite)."""
+    removals = store.removals(meeting)
+    for identity, device, removed_address, invite in removals:
+        if identity == claims.identity or (device and device == claims.device):
+            raise ProtocolError("removed", "You were removed from this meeting.")
+    return any((address and removed_address == address) or (invite and invite == claims.invite)
+               for _, _, removed_address, invite in removals)
 
 
 def initial_presence(claims, presence):

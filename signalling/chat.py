@@ -8,14 +8,15 @@ not wait for the write, so its offers and candidates never queue behind the data
 
 import asyncio
 import logging
+import time
 from collections import Counter
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
-from signalling import protocol
+from observability import metrics
+from signalling import db, protocol
 from signalling.contract import HIDDEN_ROLES
 from signalling.events import Outbox
 from signalling.models import ChatMessage, Meeting, Participant
@@ -41,7 +42,21 @@ def store_chat_messages(requests):
     Return, for each request in order, (Outbox, the message as its sender sees it) or the UserError refusing it.
     Plain SQL, three statements however large the batch (one read of the people concerned, one seq update per
     meeting, one insert): with the ORM, building models and queries cost more than the writes themselves.
+
+    A batch the database refuses is stored again one message at a time, so that one message it cannot take
+    (whatever the parser let through) fails alone, never the other rooms' chat.
     """
+    try:
+        return store_together(requests)
+    except Exception:
+        if len(requests) == 1:
+            log.exception("could not store a chat message")
+            return [UserError("internal-error", "The message could not be stored.", "chat")]
+        log.warning("a batch of %d chat messages failed; storing them one by one", len(requests))
+        return [result for request in requests for result in store_chat_messages([request])]
+
+
+def store_together(requests):
     sent_at = timezone.now()
     wanted = list({peer_id for sender, _, _, to in requests for peer_id in (sender, to) if peer_id})
     people = Participant._meta.db_table
@@ -128,9 +143,10 @@ class ChatWriter:
         self.pending = []
         self.task = None
 
-    def post(self, sender, peer_id, slug, text, to):
-        """Queue a message from `sender` (a socket, told the outcome through its post()), seated as `peer_id`."""
-        self.pending.append((sender, peer_id, slug, text, to))
+    def post(self, sender, peer_id, slug, text, to, received_at):
+        """Queue a message from `sender` (a socket, told the outcome through its post()), seated as `peer_id`;
+        `received_at` is when it arrived (time.monotonic()), for the relay-time metric."""
+        self.pending.append((sender, peer_id, slug, text, to, received_at))
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self.write())
 
@@ -138,9 +154,8 @@ class ChatWriter:
         while self.pending:
             batch, self.pending = self.pending[:BATCH_LIMIT], self.pending[BATCH_LIMIT:]
             try:
-                results = await database_sync_to_async(store_chat_messages)(
-                    [(peer_id, slug, text, to) for _, peer_id, slug, text, to in batch]
-                )
+                results = await db.run(store_chat_messages,
+                                       [(peer_id, slug, text, to) for _, peer_id, slug, text, to, _ in batch])
             except Exception:
                 log.exception("could not store %d chat messages", len(batch))
                 results = [UserError("internal-error", "The message could not be stored; send it again.", "chat")
@@ -150,7 +165,7 @@ class ChatWriter:
     async def publish(self, batch, results):
         # The whole batch's events first, in seq order: replies come after, through each sender's door.
         sends = [self.guarded(apublish(result[0]), slug)
-                 for (_, _, slug, _, _), result in zip(batch, results) if not isinstance(result, UserError)]
+                 for (_, _, slug, _, _, _), result in zip(batch, results) if not isinstance(result, UserError)]
         if getattr(get_channel_layer(), "pipelines_sends", False):
             # Redis: all at once, so that they share round trips; the tasks start in order and each hands its
             # message to the layer's publisher before its first wait, so the order holds.
@@ -158,7 +173,10 @@ class ChatWriter:
         else:
             for send in sends:  # in-process: each is done without waiting, so no other event can come between
                 await send
-        for (sender, _, _, _, to), result in zip(batch, results):
+        now = time.monotonic()
+        for (sender, _, _, _, to, received_at), result in zip(batch, results):
+            if not isinstance(result, UserError):
+                metrics.relayed("chat", now - received_at)
             if isinstance(result, UserError):
                 reply = protocol.error_message(result.code, result.message, in_reply_to=result.in_reply_to)
             elif to is not None:

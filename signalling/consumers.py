@@ -1,27 +1,33 @@
 """The room consumer: one participant's socket in one room. Decode, call the core, send; docs/protocol.md is its
 contract, signalling.socket its plumbing, meetings.actions every change it asks for."""
 
+import asyncio
+import functools
 import logging
+import math
 import time
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 from django.conf import settings
 
 from meetings import actions
 from meetings.tokens import TokenError, verify_room_token
-from signalling import admission, chat, housekeeping, protocol, seats
+from observability import context, metrics
+from signalling import admission, chat, db, housekeeping, limits, protocol, seats
 from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, REACTION_INTERVAL_MS, ROLE_PERMISSIONS
 from signalling.events import Outbox
 from signalling.ice import ice_configuration
+from signalling.media import ServerMedia
 from signalling.protocol import ProtocolError, UserError
 from signalling.publish import apublish, room_group
 from signalling.socket import SignallingSocket
 from signalling.wire import describe_room
 
 log = logging.getLogger(__name__)
-db = database_sync_to_async
+
+# How long a room event that came before its predecessors waits for them (see room_event).
+REORDER_SECONDS = 0.25
 
 # What a notice makes the addressed socket do: close with this error, its seat already gone.
 CLOSING_NOTICES = {
@@ -74,6 +80,9 @@ class RoomConsumer(SignallingSocket):
         self.peers = {}  # peer id -> channel name of the others in this room, kept current by room events
         self.seq = 0
         self.last_reaction = float("-inf")
+        self.early = {}  # seq -> a room event that came before the ones it follows
+        self.gap_timer = None
+        self.media = ServerMedia(self)  # media through the server, once the client asks for it
         await super().connect()
 
     def joined(self):
@@ -118,12 +127,12 @@ class RoomConsumer(SignallingSocket):
             )
         except TokenError as error:
             raise ProtocolError(error.code, error.message) from None
+        # The rate limit follows the identity from here: reconnecting does not refill it.
+        self.bucket = limits.rates.bucket_for(claims.identity)
         # In the group before the admission reads the state: no room event can fall between the two.
         await self.channel_layer.group_add(self.group, self.channel_name)
         try:
-            admitted = await db(admission.admit)(
-                self.slug, claims, self.channel_name, message["password"], message["resume"], message["state"]
-            )
+            admitted = await self.admit(claims, message)
         except ProtocolError:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             raise
@@ -135,6 +144,9 @@ class RoomConsumer(SignallingSocket):
         self.hidden = claims.role in HIDDEN_ROLES
         self.resume_secret = admitted.resume_secret
         self.seat = "lobby" if admitted.participant.status == "lobby" else "joined"
+        context.bind(peer_id=self.peer_id)
+        if not admitted.resumed:
+            metrics.joined(self.role)
         housekeeping.track(self, self.peer_id, self.channel_name, self.group if self.seat == "joined" else None)
         await apublish(admitted.outbox)
         if self.seat == "lobby":
@@ -146,9 +158,38 @@ class RoomConsumer(SignallingSocket):
         else:
             await self.send_welcome(admitted.welcome, resumed=admitted.resumed)
 
+    async def admit(self, claims, message):
+        """Take a seat; when the room's password stands in the way, check the password first, off the database
+        thread and outside any lock, within the guess limits (signalling/limits.py)."""
+        attempt = functools.partial(db.run, admission.admit, self.slug, claims, self.channel_name,
+                                    resume=message["resume"], presence=message["state"], address=self.address())
+        try:
+            return await attempt()
+        except admission.PasswordNeeded as needed:
+            password_hash = needed.password_hash
+        password = message["password"]
+        if not password:
+            raise ProtocolError("password-required", "This room needs a password.")
+        guesses, address = limits.guesses(), self.address()
+        wait = await guesses.retry_after(claims.identity, self.slug, address)
+        if wait > 0:
+            raise ProtocolError("too-many-attempts", f"Too many wrong passwords: try again in {math.ceil(wait)} s.",
+                                retry_after=math.ceil(wait))
+        if not await limits.password_matches(password, password_hash):
+            await guesses.wrong(claims.identity, self.slug, address)
+            raise ProtocolError("bad-password", "That is not the room's password.")
+        await guesses.right(claims.identity, self.slug, address)
+        return await attempt(verified_hash=password_hash)
+
+    def address(self):
+        """The client's address (the proxy's word for it only when the proxy is trusted: config.proxies)."""
+        client = self.scope.get("client")
+        return client[0] if client else ""
+
     async def send_welcome(self, welcome=None, resumed=False):
-        welcome = dict(welcome or await db(seats.welcome_data)(self.peer_id))
+        welcome = dict(welcome or await db.run(seats.welcome_data, self.peer_id, write=False))
         self.seq = welcome["state"]["seq"]
+        self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
         self.peers = welcome.pop("channels")
         me = welcome.pop("me")
         self.set_role(me["role"])
@@ -167,13 +208,15 @@ class RoomConsumer(SignallingSocket):
                 **ice_configuration(self.claims, self.room),
             }
         )
+        if welcome["state"]["room"].get("route") == "sfu":
+            self.post({"type": "media.event", "event": {"type": "prepare"}})  # join Janus while the page starts
 
     async def on_relay(self, message):
         if message.type in ("offer", "answer") and not self.can("publish"):
             if protocol.sdp_sends_media(message["description"]["sdp"]):
                 raise UserError("not-allowed", "Your role may receive but not send audio or video.", message.type)
         to = message["to"]
-        channel = self.peers.get(to) or await db(seats.channel_of)(self.room.pk, to)
+        channel = self.peers.get(to) or await db.run(seats.channel_of, self.room.pk, to, write=False)
         if channel is None or to == self.peer_id:
             raise UserError("unknown-peer", f"There is no peer {to[:32]} in this room.", message.type)
         payload = protocol.relayed(message, self.peer_id)
@@ -182,7 +225,9 @@ class RoomConsumer(SignallingSocket):
         try:
             await self.channel_layer.send(channel, {"type": "peer.relay", "room": self.slug, "payload": payload})
         except ChannelFull:
+            metrics.layer_error("channel-full")
             raise UserError("peer-unreachable", "That peer is not reading its messages; try again.", message.type)
+        metrics.relayed(message.type, time.monotonic() - self.last_heard)
 
     async def on_leave(self, message):
         await self.release_seat(keep_seat=False)
@@ -196,8 +241,9 @@ class RoomConsumer(SignallingSocket):
         await self.send_payload({"type": "ice-servers", **ice_configuration(self.claims, self.room)})
 
     async def on_resync(self, message):
-        welcome = await db(seats.welcome_data)(self.peer_id)
+        welcome = await db.run(seats.welcome_data, self.peer_id, write=False)
         self.seq = welcome["state"]["seq"]
+        self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
         self.peers = welcome["channels"]
         await self.send_payload({"type": "state", "state": welcome["state"]})
 
@@ -207,13 +253,16 @@ class RoomConsumer(SignallingSocket):
             raise UserError("bad-message", "Say what changed: audio, video, screen or hand.", "state")
         if not self.can("publish") and any(changes.get(kind) for kind in ("audio", "video", "screen")):
             raise UserError("not-allowed", "Your role may not send audio or video.", "state")
-        await apublish(await db(seats.update_presence)(self.peer_id, changes))
+        await apublish(await db.run(seats.update_presence, self.peer_id, changes))
+        for kind in ("audio", "video", "screen"):
+            if changes.get(kind):  # turned on by the participant: a moderator's mute in Janus ends
+                await self.media.moderated(kind, False)
 
     async def on_chat(self, message):
         text = message["text"].strip()
         if len(text) > settings.CHAT_MAX_LENGTH:
             raise UserError("too-long", f"Chat messages are at most {settings.CHAT_MAX_LENGTH} characters.", "chat")
-        chat.writer.post(self, self.peer_id, self.slug, text, message["to"])
+        chat.writer.post(self, self.peer_id, self.slug, text, message["to"], self.last_heard)
 
     async def on_reaction(self, message):
         now = time.monotonic()
@@ -227,7 +276,7 @@ class RoomConsumer(SignallingSocket):
     async def moderate(self, message):
         moderation = MODERATION[message.type]
         try:
-            outbox = await db(moderation.action)(self.room, by=self.actor, **arguments(moderation, message))
+            outbox = await db.run(moderation.action, self.room, by=self.actor, **arguments(moderation, message))
         except actions.Refused as refusal:
             await apublish(refusal.outbox)
             raise UserError(refusal.code, refusal.message, message.type) from None
@@ -247,6 +296,12 @@ class RoomConsumer(SignallingSocket):
         "state": on_state,
         "chat": on_chat,
         "reaction": on_reaction,
+        "sfu-publish": lambda self, message: self.media.publish(message),
+        "sfu-unpublish": lambda self, message: self.media.unpublish(message),
+        "sfu-subscribe": lambda self, message: self.media.subscribe(message),
+        "sfu-answer": lambda self, message: self.media.answer(message),
+        "sfu-candidate": lambda self, message: self.media.candidate(message),
+        "sfu-quality": lambda self, message: self.media.quality(message),
     }
 
     # From this worker's other tasks (signalling.socket's door).
@@ -255,17 +310,54 @@ class RoomConsumer(SignallingSocket):
         if self.seat is not None and not self.closing:
             await self.send_payload(message["payload"])
 
+    async def media_event(self, message):
+        if self.seat is not None and not self.closing:
+            await self.media.on_event(message["event"])
+
     # From the channel layer.
 
     async def room_event(self, message):
-        event = message["event"]
+        """A room event: delivered in seq order. One that comes early (changes commit on several threads, and on
+        several workers) waits up to REORDER_SECONDS for those before it; after that the client sees the gap and
+        resyncs, as it would for an event the channel layer dropped."""
         if self.seat != "joined" or self.closing:
             return
-        seq = event["seq"]
-        if seq is not None:
-            if seq <= self.seq:
-                return  # already part of the state this client holds
-            self.seq = seq
+        seq = message["event"]["seq"]
+        if seq is None:
+            await self.deliver(message)
+            return
+        if seq <= self.seq:
+            return  # already part of the state this client holds
+        if seq > self.seq + 1:
+            self.early[seq] = message
+            if self.gap_timer is None:
+                self.gap_timer = asyncio.get_running_loop().call_later(
+                    REORDER_SECONDS, self.post, {"type": "socket.gap_waited"})
+            return
+        await self.deliver(message)
+        while self.seq + 1 in self.early and not self.closing:
+            await self.deliver(self.early.pop(self.seq + 1))
+        self.settle_gap()
+
+    async def socket_gap_waited(self, message):
+        """The events before the early ones never came: send the early ones; the client resyncs on the gap."""
+        self.gap_timer = None
+        for seq in sorted(self.early):
+            if self.closing or self.seat != "joined":
+                break
+            if seq > self.seq:
+                await self.deliver(self.early[seq])
+        self.early.clear()
+
+    def settle_gap(self):
+        if not self.early and self.gap_timer is not None:
+            self.gap_timer.cancel()
+            self.gap_timer = None
+
+    async def deliver(self, message):
+        event = message["event"]
+        if event["seq"] is not None:
+            self.seq = event["seq"]
         kind = event["type"]
         if kind in ("peer-joined", "peer-updated") and "_channel" in event:
             self.peers[event["peer_id"]] = event["_channel"]
@@ -294,10 +386,12 @@ class RoomConsumer(SignallingSocket):
                 return
             self.seat = None  # the roster no longer holds it
             housekeeping.forget(self)
+            # Cut the media at the server before the socket closes: a client that lingers sends to nobody.
+            await self.media.close(kick=action == "removed")
             code, text = CLOSING_NOTICES[action]
             # Who ended the meeting: the one who did is told it was them, the others who it was.
-            details = {"by": notice.get("by")} if action == "ended" else None
-            await self.refuse(ProtocolError(code, text, details))
+            details = {"by": notice.get("by")} if action == "ended" else {}
+            await self.refuse(ProtocolError(code, text, **details))
         elif action == "admitted" and self.seat == "lobby":
             await self.channel_layer.group_add(self.group, self.channel_name)
             self.seat = "joined"
@@ -306,25 +400,30 @@ class RoomConsumer(SignallingSocket):
         elif action == "chat":
             await self.send_payload({"type": "chat", "message": notice["message"]})
         elif action in ("mute", "unmute-request"):
+            if action == "mute":
+                await self.media.moderated(notice["kind"], True)
             await self.send_payload({"type": action, "kind": notice["kind"], "by": notice["by"]})
 
     # Leaving.
 
     async def release_seat(self, keep_seat):
         """Give the seat up: keep it for a resume after a dropped socket, or free it on leave."""
+        if hasattr(self, "media"):
+            await self.media.close()
         if getattr(self, "seat", None) is None:
             return
         self.seat = None
         housekeeping.forget(self)
         try:
             if keep_seat:
-                outbox = await db(seats.disconnected)(self.peer_id, self.channel_name)
+                outbox = await db.run(seats.disconnected, self.peer_id, self.channel_name)
             else:
-                outbox = await db(seats.leave)(self.peer_id)
+                outbox = await db.run(seats.leave, self.peer_id)
             await apublish(outbox)
         except Exception:
             log.exception("could not release %s in room %s; the sweep will", self.peer_id, self.slug)
         try:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         except Exception:
+            metrics.layer_error("group_discard")
             log.warning("could not leave the group of room %s", self.slug)

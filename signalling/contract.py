@@ -29,12 +29,19 @@ class CloseCode:
     title: str
     text: str
     rejoin: bool = True
+    by_stack: bool = False  # sent by the WebSocket layer (or a proxy), never by Confer's code
 
 
 CLOSE_CODES = (
     CloseCode("normal", 1000, "no", True, "You left the meeting", "You left the meeting."),
+    # The WebSocket layer's own refusals of a frame, before Confer sees it.
+    CloseCode("invalid-text", 1007, "no", False, "Something went wrong",
+              "The meeting server refused a message that was not valid text.", by_stack=True),
+    CloseCode("frame-too-large", 1009, "no", False, "Something went wrong",
+              "The meeting server refused a message that was too large.", by_stack=True),
     # What a proxy in between may send when the server failed; the server itself closes with 4500.
-    CloseCode("internal-error", 1011, "retry", False, "Connection lost", "The meeting server had a problem."),
+    CloseCode("internal-error", 1011, "retry", False, "Connection lost", "The meeting server had a problem.",
+              by_stack=True),
     CloseCode("protocol-error", 4000, "no", False, "Something went wrong",
               "The meeting server did not understand this page. Reload it to try again."),
     CloseCode("join-timeout", 4001, "new-token", False, "Connection lost", "Joining took too long."),
@@ -65,6 +72,8 @@ CLOSE_CODES = (
               "Enter the room's password to join."),
     CloseCode("liveness-timeout", 4016, "retry", False, "Connection lost",
               "The meeting server stopped hearing from this page."),
+    CloseCode("too-many-attempts", 4017, "later", False, "Too many wrong passwords",
+              "Wait a little before you try the room's password again."),
     CloseCode("token-invalid", 4100, "new-token", False, "Connection lost", "Your meeting pass was not valid."),
     CloseCode("token-expired", 4101, "new-token", False, "Connection lost", "Your meeting pass expired."),
     CloseCode("token-not-yet-valid", 4102, "new-token", False, "Connection lost",
@@ -85,8 +94,8 @@ CLOSE_CODES = (
     CloseCode("internal-error", 4500, "retry", False, "Connection lost", "The meeting server had a problem."),
 )
 
-# The number the server closes with, by name (internal-error: 4500, the one the server can send).
-CLOSE_CODE_BY_NAME = {close.name: close.code for close in CLOSE_CODES if close.code != 1011}
+# The number Confer's code closes with, by name (internal-error: 4500, the one it can send).
+CLOSE_CODE_BY_NAME = {close.name: close.code for close in CLOSE_CODES if not close.by_stack}
 CLOSE_BY_CODE = {close.code: close for close in CLOSE_CODES}
 
 
@@ -126,6 +135,9 @@ MESSAGE_PERMISSIONS = {
                      "start-recording", "stop-recording", "mute-everyone"), "moderate"),
     "chat": "chat",
     "reaction": "chat",
+    # Media through the server: a viewer may subscribe, never publish.
+    "sfu-publish": "publish",
+    **dict.fromkeys(("sfu-subscribe", "sfu-answer", "sfu-quality"), "subscribe"),
 }
 
 # The reactions a peer may send (`reaction`), and how often: one per peer every REACTION_INTERVAL_MS at most.

@@ -12,12 +12,11 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from meetings import actions
-from signalling import seats
+from signalling import db, seats
 from signalling.publish import apublish
 
 log = logging.getLogger(__name__)
@@ -56,15 +55,15 @@ async def _run():
 
 
 async def tick():
-    await database_sync_to_async(seats.mark_alive)({seat.peer_id for seat in _seats.values()})
+    await db.run(seats.mark_alive, {seat.peer_id for seat in _seats.values()})
     layer = get_channel_layer()
     for socket, seat in list(_seats.items()):
         # Group membership lives in the channel layer: a restarted Redis forgets it, and the layers let it expire
         # after a day. Renewing it every beat bounds the loss to one beat, which seq gaps then repair.
         if seat.group is not None and _seats.get(socket) is seat:  # still held, after the awaits before it
             await layer.group_add(seat.group, seat.channel_name)
-    for outbox in await database_sync_to_async(seats.sweep)():
+    for outbox in await db.run(seats.sweep):
         await apublish(outbox)
     # Recordings whose recorder died: the recorders sweep each other, and this covers the last one dying.
-    for outbox in await database_sync_to_async(actions.finish_lost_recordings)():
+    for outbox in await db.run(actions.finish_lost_recordings):
         await apublish(outbox)

@@ -25,6 +25,8 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from observability import metrics
+
 log = logging.getLogger(__name__)
 
 PASSING_FAULTS = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError, OSError)
@@ -45,10 +47,16 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
 
     async def receive(self, channel):
         delay = 0.1
+        failed = False
         while True:
             try:
-                return await super().receive(channel)
+                message = await super().receive(channel)
+                if failed:
+                    metrics.layer_reconnected()
+                return message
             except PASSING_FAULTS as error:
+                failed = True
+                metrics.layer_error("receive")
                 log.warning("channel layer receive failed (%s); retrying in %.1fs", error, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)

@@ -16,6 +16,12 @@ class Meeting(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     emptied_at = models.DateTimeField(null=True, blank=True, help_text="When its last participant left.")
     recording = models.BooleanField(default=False, help_text="Everyone is told while this is on.")
+    media_route = models.CharField(
+        max_length=8, default="mesh", help_text="How media flows now: mesh (browser to browser) or sfu (the server)."
+    )
+    media_instance = models.CharField(
+        max_length=200, blank=True, help_text="The media server instance (a JANUS_URLS entry) that holds this meeting."
+    )
 
     class Meta:
         constraints = [
@@ -51,6 +57,11 @@ class Participant(models.Model):
     screen = models.BooleanField(default=False)
     hand = models.BooleanField(default=False)
     hand_raised_at = models.DateTimeField(null=True, blank=True, help_text="When the hand went up: the queue's order.")
+    # What a removal holds against besides the identity (docs/security.md): the browser, the address, the invite.
+    device = models.CharField(max_length=64, blank=True)
+    address = models.CharField(max_length=64, blank=True)
+    invite = models.CharField(max_length=64, blank=True)
+    like_removed = models.BooleanField(default=False, help_text="Came from where someone removed came from.")
 
     class Meta:
         indexes = [models.Index(fields=["room", "status"]), models.Index(fields=["last_seen"])]
@@ -60,10 +71,14 @@ class Participant(models.Model):
 
 
 class Removal(models.Model):
-    """An identity removed from a meeting by a moderator: it cannot come back to this meeting."""
+    """Someone removed from a meeting by a moderator, for the rest of it: their identity and browser are refused,
+    and newcomers from their address or through their invite wait in the lobby."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="removals")
     identity = models.CharField(max_length=150)
+    device = models.CharField(max_length=64, blank=True)
+    address = models.CharField(max_length=64, blank=True)
+    invite = models.CharField(max_length=64, blank=True)
     removed_at = models.DateTimeField(default=timezone.now)
     removed_by = models.CharField(max_length=150)
 

@@ -15,14 +15,14 @@ SUPPORTED_VERSIONS = PROTOCOL_VERSIONS
 class ProtocolError(Exception):
     """The peer broke the protocol or was refused: answer with a fatal error and close with `close_code`.
 
-    `details` are more fields for the error message (the `by` of a meeting ended by a moderator).
+    `details` go into the error message as they are (`retry_after` for too-many-attempts).
     """
 
-    def __init__(self, code, message, details=None):
+    def __init__(self, code, message, **details):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.details = details or {}
+        self.details = details
 
     @property
     def close_code(self):
@@ -49,13 +49,23 @@ class Message:
 
 
 # Field checks: each returns the cleaned value or raises ValueError with what is wrong.
+def _unicode_text(value):
+    """Refuse a lone surrogate ("\\ud800" in the JSON): it decodes, but no database or peer can take it."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
 def _string(max_length):
     def check(value):
         if not isinstance(value, str):
             raise ValueError("must be a string")
         if len(value) > max_length:
             raise ValueError(f"must be at most {max_length} characters")
-        return value
+        return _unicode_text(value)
 
     return check
 
@@ -133,8 +143,38 @@ def _one_of(*choices):
 def _chat_text(value):
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a non-empty string")
+    return _unicode_text(value)
+
+
+def _substream(value):
+    if isinstance(value, bool) or value not in (0, 1, 2):
+        raise ValueError("must be 0, 1 or 2")
     return value
 
+
+def _list_of(check, max_items):
+    def list_check(value):
+        if not isinstance(value, list) or len(value) > max_items:
+            raise ValueError(f"must be a list of at most {max_items} items")
+        return [check(item) for item in value]
+
+    return list_check
+
+
+# Through the server (docs/protocol.md, "Media through the server"): a subscription is named by the client
+# ("main" for the page); a stream it asks for is a publisher's peer id and that publisher's stream mid.
+_subscription = _string(32)
+_mid = _string(8)
+_subscribed_fields = _object({"feed": (_peer_id, True), "mid": (_nullable(_mid), False),
+                              "kind": (_nullable(_one_of("audio", "video")), False)})
+
+
+def _subscribed_stream(value):
+    """A publisher's stream by its mid, or all of a publisher's streams of a kind: exactly one of the two."""
+    stream = _subscribed_fields(value)
+    if (stream["mid"] is None) == (stream["kind"] is None):
+        raise ValueError("needs either 'mid' or 'kind'")
+    return stream
 
 _resume = _nullable(_object({"peer_id": (_peer_id, True), "secret": (_string(64), True)}))
 _media_kind = _one_of("audio", "video", "screen")
@@ -175,6 +215,15 @@ CLIENT_MESSAGES = {
     "start-recording": ({}, True),
     "stop-recording": ({}, True),
     "mute-everyone": ({}, True),
+    # Media through the server: only in meetings whose room state says "route": "sfu".
+    "sfu-publish": ({"description": (_description("offer"), True)}, True),
+    "sfu-unpublish": ({}, True),
+    "sfu-subscribe": ({"subscription": (_subscription, True), "streams": (_list_of(_subscribed_stream, 300), True)},
+                      True),
+    "sfu-answer": ({"subscription": (_subscription, True), "description": (_description("answer"), True)}, True),
+    "sfu-candidate": ({"target": (_subscription, True), "candidate": (_candidate, True)}, True),
+    "sfu-quality": ({"subscription": (_subscription, True), "mid": (_mid, True), "substream": (_substream, True)},
+                    True),
 }
 RELAYED_TYPES = frozenset({"offer", "answer", "candidate", "restart-ice"})
 MODERATION_TYPES = frozenset(name for name, permission in MESSAGE_PERMISSIONS.items() if permission == "moderate")
@@ -253,26 +302,44 @@ def choose_version(offered):
     return max(common)
 
 
+DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
+
+
 def sdp_sends_media(sdp):
-    """Return whether a session description sends audio or video (what the `publish` permission allows)."""
-    sending = False
-    section = None
-    direction = None
-    port_open = False
+    """Return whether a session description sends audio or video (what the `publish` permission allows), read the
+    way a browser reads it, and where it is unclear, as sending.
 
-    def section_sends():
-        return section in ("audio", "video") and port_open and direction in ("sendrecv", "sendonly")
-
-    for line in sdp.splitlines():
+    - Lines end at LF alone (a CR before it is dropped), as WebRTC's parser splits them: no other character may
+      start a line the browser would not see.
+    - A section with port 0 is rejected, unless it is `a=bundle-only` (JSEP's bundled section, which is live).
+    - A section's direction is its own `a=` direction, else the session's, else sendrecv (RFC 8866). A section
+      with several counts as sending if any of them sends.
+    """
+    session_directions = []
+    sections = []  # [kind, port open, directions, bundle-only]
+    for raw in sdp.split("\n"):
+        line = raw[:-1] if raw.endswith("\r") else raw
         if line.startswith("m="):
-            sending = sending or section_sends()
-            parts = line[2:].split()
-            section = parts[0] if parts else None
-            port_open = len(parts) > 1 and parts[1] != "0"
-            direction = "sendrecv"  # RFC 4566: the default when a section names none
-        elif section is not None and line.strip() in ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"):
-            direction = line.strip()[2:]
-    return sending or section_sends()
+            parts = line[2:].split(" ")
+            kind = parts[0].lower() if parts else ""
+            try:
+                port_open = int(parts[1].split("/")[0]) != 0
+            except (IndexError, ValueError):
+                port_open = True  # a browser would refuse the whole description; we only must not say "receives"
+            sections.append([kind, port_open, [], False])
+        elif line.startswith("a="):
+            attribute = line[2:]
+            target = sections[-1][2] if sections else session_directions
+            if attribute in DIRECTIONS:
+                target.append(attribute)
+            elif attribute == "bundle-only" and sections:
+                sections[-1][3] = True
+    for kind, port_open, directions, bundle_only in sections:
+        if kind not in ("audio", "video") or not (port_open or bundle_only):
+            continue
+        if any(direction in ("sendrecv", "sendonly") for direction in directions or session_directions or ["sendrecv"]):
+            return True
+    return False
 
 
 def relayed(message, sender_peer_id):
@@ -284,12 +351,10 @@ def relayed(message, sender_peer_id):
     return payload
 
 
-def error_message(code, message, fatal=False, in_reply_to=None, details=None):
-    payload = {"type": "error", "code": code, "message": message, "fatal": fatal}
+def error_message(code, message, fatal=False, in_reply_to=None, **details):
+    payload = {"type": "error", "code": code, "message": message, "fatal": fatal, **details}
     if in_reply_to is not None:
         payload["in_reply_to"] = in_reply_to
-    if details:
-        payload.update(details)
     return payload
 
 

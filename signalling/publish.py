@@ -6,6 +6,7 @@ from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
+from observability import metrics
 from signalling import protocol
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ async def apublish(outbox, layer=None):
         try:
             await layer.send(channel, notice)
         except ChannelFull:
+            metrics.layer_error("channel-full")
             log.warning("dropped a notice to a full channel %s", channel)
     for event in outbox.events:
         await layer.group_send(room_group(outbox.slug), room_event_message(event))

@@ -78,8 +78,21 @@ def update_presence(peer_id, changes):
 
 
 def welcome_data(peer_id):
-    """Return what `welcome` and `state` carry for a seated participant, read in one transaction under the room's
-    lock so that the seq and the people agree (for resyncs and for guests admitted from the lobby)."""
+    """Return what `welcome` and `state` carry for a seated participant (resyncs, guests admitted from the lobby).
+
+    Read without a lock or a write transaction, so that a slow read never holds up a change: the snapshot is taken,
+    then kept only if the meeting's seq did not move meanwhile (else read again; a busy room falls back to reading
+    under the room's lock).
+    """
+    for _ in range(3):
+        participant = (Participant.objects.select_related("meeting", "meeting__room")
+                       .filter(peer_id=peer_id).first())
+        if participant is None:
+            raise UserError("not-in-meeting", "You are no longer in this meeting.")
+        meeting = participant.meeting
+        welcome = welcome_for(meeting, participant, list(Participant.objects.filter(meeting=meeting)))
+        if Meeting.objects.filter(pk=meeting.pk, seq=meeting.seq).exists():
+            return welcome
     with transaction.atomic():
         participant = locked_participant(peer_id)
         if participant is None:

@@ -22,6 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from observability import metrics
 from signalling import protocol
 from signalling.protocol import ProtocolError, UserError
 
@@ -100,8 +101,8 @@ class SignallingSocket(AsyncWebsocketConsumer):
 
     async def dispatch(self, message):
         # channels hops into its database thread (aclose_old_connections) before every message. Our database work
-        # goes through database_sync_to_async, which does that itself in the same thread, so skip the hop: with
-        # it, every relay in the worker queued behind every other consumer's database work.
+        # goes through signalling.db, which looks after its connections itself, so skip the hop: with it, every
+        # relay in the worker queued behind every other consumer's database work.
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -130,6 +131,9 @@ class SignallingSocket(AsyncWebsocketConsumer):
     def stop_timers(self):
         for timer in getattr(self, "timers", ()):
             timer.cancel()
+        gap_timer = getattr(self, "gap_timer", None)
+        if gap_timer is not None:
+            gap_timer.cancel()
 
     def watch_liveness(self):
         """Check, when the client timeout could next be reached, whether the client has been silent that long.
@@ -207,8 +211,9 @@ class SignallingSocket(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
+        metrics.refused(error.code)
         try:
-            await self.send_payload(protocol.error_message(error.code, error.message, fatal=True, details=error.details))
+            await self.send_payload(protocol.error_message(error.code, error.message, fatal=True, **error.details))
         finally:
             await self.release_seat(keep_seat=keep_seat)
             await self.close(code=error.close_code)

@@ -1,10 +1,9 @@
 """How rooms, people and chat look on the wire (docs/protocol.md), and the room-state snapshots built from them."""
 
 from django.conf import settings
-from django.db.models import Q
-
+from signalling import store
 from signalling.contract import HIDDEN_ROLES, MODERATOR_ROLES
-from signalling.models import ChatMessage, Participant
+from signalling.models import Participant
 
 SEATED = (Participant.Status.JOINED, Participant.Status.AWAY)
 
@@ -30,7 +29,10 @@ def describe(participant):
 
 
 def describe_lobby_entry(participant):
-    return {"peer_id": participant.peer_id, "name": participant.display_name, "joined_at": iso(participant.joined_at)}
+    entry = {"peer_id": participant.peer_id, "name": participant.display_name, "joined_at": iso(participant.joined_at)}
+    if participant.like_removed:
+        entry["like_removed"] = True  # from the address, or through the invite, of someone removed
+    return entry
 
 
 def describe_room(room, meeting=None):
@@ -42,6 +44,9 @@ def describe_room(room, meeting=None):
         "requires_approval": room.requires_approval,
         "has_password": room.has_password,
         "recording": bool(meeting and meeting.recording),
+        # The room's choice ("mesh", "sfu", "auto") and how this meeting's media flows now ("mesh" or "sfu").
+        "media_route": room.media_route,
+        "route": meeting.media_route if meeting is not None else "mesh",
     }
 
 
@@ -71,13 +76,14 @@ def lobby_of(participants):
 def snapshot(meeting, viewer, participants):
     """Return the room state as `viewer` (a Participant) may see it: what `welcome` and `state` carry."""
     lobby = lobby_of(participants)
-    chat = list(ChatMessage.objects.filter(meeting=meeting, seq__isnull=False).order_by("-seq")[: settings.CHAT_HISTORY])
+    # Up to the snapshot's own seq: a message stored since comes to the client as its event.
+    chat = store.room_chat(meeting, meeting.seq, settings.CHAT_HISTORY)
     state = {
         "seq": meeting.seq,
         "room": describe_room(meeting.room, meeting),
         "peers": [describe(p) for p in visible_peers(participants)],
         "lobby_count": len(lobby),
-        "chat": [describe_chat(m) for m in reversed(chat)],
+        "chat": [describe_chat(m) for m in chat],
     }
     if viewer.role in MODERATOR_ROLES:
         state["lobby"] = [describe_lobby_entry(p) for p in lobby]
@@ -97,8 +103,4 @@ def welcome_for(meeting, participant, participants):
 
 def private_chat_for(meeting, identity):
     """Return the last private messages to or from this identity in the meeting, oldest first."""
-    messages = ChatMessage.objects.filter(meeting=meeting, seq__isnull=True).filter(
-        Q(sender_identity=identity) | Q(recipient_identity=identity)
-    )
-    recent = list(messages.order_by("-sent_at", "-pk")[: settings.CHAT_HISTORY])
-    return [describe_chat(m) for m in reversed(recent)]
+    return [describe_chat(m) for m in store.private_chat(meeting, identity, settings.CHAT_HISTORY)]

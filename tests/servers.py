@@ -96,6 +96,7 @@ class Deployment:
         self.redis_url = redis_url
         self.extra_env = dict(extra_env or {})
         self.workers = []
+        self.commands = []
 
     @property
     def env(self):
@@ -156,17 +157,65 @@ class Deployment:
         self.workers.append(worker)
         return worker
 
+    def start_command(self, *args, env=None):
+        """Start a long-running management command (e.g. deliver_webhooks) as its own process."""
+        command = ManagementCommand(self, args, env).start()
+        self.commands.append(command)
+        return command
+
+    def sql(self, query, *params):
+        """Read this deployment's SQLite database directly (fast: no Django start-up); return the rows."""
+        import sqlite3
+
+        with sqlite3.connect(self.workdir / "var" / "confer.sqlite3", timeout=20) as connection:
+            return connection.execute(query, params).fetchall()
+
     def stop(self):
+        for command in self.commands:
+            command.stop()
         for worker in self.workers:
             worker.stop()
+
+
+class ManagementCommand:
+    """`python manage.py <args>` running as its own process for the deployment, stopped (or killed) by PID."""
+
+    def __init__(self, deployment, args, env=None):
+        self.deployment = deployment
+        self.args = list(args)
+        self.env = dict(env or {})
+        self.process = None
+
+    def start(self):
+        self.log_path = self.deployment.workdir / f"{self.args[0]}-{len(self.deployment.commands)}.log"
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([PYTHON, "manage.py", *self.args], cwd=REPO,
+                                        env={**self.deployment.env, **self.env}, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        return self
+
+    def output(self):
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.process is not None:
+            stop_process(self.process)
+            self.log.close()
+
+    def kill(self):
+        """SIGKILL, as a crash would."""
+        self.process.kill()
+        self.process.wait()
+        self.log.close()
 
 
 class DaphneWorker:
     """One daphne process serving the deployment, as `scripts/run` starts it."""
 
-    def __init__(self, deployment, port=None):
+    def __init__(self, deployment, port=None, env=None):
         self.deployment = deployment
         self.port = port or free_port()
+        self.env = dict(env or {})
         self.process = None
 
     @property
@@ -179,11 +228,11 @@ class DaphneWorker:
 
     def start(self, wait_healthy=True):
         log_path = self.deployment.workdir / f"daphne-{self.port}.log"
+        self.log_path = log_path
         self.log = open(log_path, "ab")
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "config.serve", "-b", LOOPBACK, "-p", str(self.port),
-             "--websocket-max-message-size", "262144", "config.asgi:application"],
-            cwd=REPO, env=self.deployment.env, stdout=self.log, stderr=subprocess.STDOUT,
+            [PYTHON, "-m", "config.serve", "-b", LOOPBACK, "-p", str(self.port)],  # as scripts/run starts it
+            cwd=REPO, env={**self.deployment.env, **self.env}, stdout=self.log, stderr=subprocess.STDOUT,
         )
         wait_for_port(self.port, timeout=30, process=self.process)
         if wait_healthy:
@@ -267,3 +316,50 @@ class PostgresServer:
             stop_process(self.process)
             self.log.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class WebhookReceiver:
+    """tests/webhook_receiver.py as its own process: checks every signature, logs every request it reads."""
+
+    def __init__(self, workdir, secret, port=None, delay=0.0, status=0):
+        self.workdir = Path(workdir)
+        self.secret = secret
+        self.port = port or free_port()
+        self.delay = delay
+        self.status = status
+        self.log_path = self.workdir / f"received-{self.port}.jsonl"
+        self.process = None
+
+    @property
+    def url(self):
+        return f"http://{LOOPBACK}:{self.port}/hooks"
+
+    def start(self):
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "WEBHOOK_SECRET": self.secret, "RESPONSE_DELAY": str(self.delay),
+               "RESPONSE_STATUS": str(self.status)}
+        self.process = subprocess.Popen([PYTHON, str(REPO / "tests" / "webhook_receiver.py"), str(self.port),
+                                         str(self.log_path)], cwd=REPO, env=env)
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def received(self):
+        """Every request it has read so far, oldest first."""
+        if not self.log_path.exists():
+            return []
+        return [json.loads(line) for line in self.log_path.read_text().splitlines() if line.strip()]
+
+    def wait_for(self, predicate, timeout=60, what="the webhooks"):
+        """Wait until predicate(received) is true; return what was received."""
+        deadline = time.monotonic() + timeout
+        while True:
+            received = self.received()
+            if predicate(received):
+                return received
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{what} did not arrive within {timeout}s; got {len(received)} requests")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.process is not None:
+            stop_process(self.process)

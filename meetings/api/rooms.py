@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 
 from meetings import actions
 from meetings.api.common import (
-    FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, acting_user, error_response, get_room,
+    FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, acting_user, error_response, get_room, may_manage,
 )
+from meetings.exceptions import ApiError
 from meetings.models import Room
 from meetings.serializers import MuteSerializer, ParticipantSerializer, RoomCreateSerializer, RoomSerializer
 from signalling.contract import HIDDEN_ROLES
@@ -101,18 +102,29 @@ class RoomParticipantsView(APIView):
         operation_id="rooms_participants_list",
         summary="Who is in a room now",
         description="The live participants, oldest first, as peers see them in rosters. "
-        "Recorders and people waiting in the lobby are not listed.",
+        "Recorders and people waiting in the lobby are not listed. In a room with a password, only its owner, "
+        "staff and the people in its meeting may look (else 403 `password-required`).",
         responses={200: ParticipantSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
         tags=["rooms"],
     )
     def get(self, request, slug):
         room = get_room(request, slug)
+        if room.has_password and not may_manage(request, room) and not in_its_meeting(request, room):
+            # Who is in a password room is for those who know the password: its people, its owner, staff.
+            raise ApiError(status.HTTP_403_FORBIDDEN, "password-required",
+                           "This room has a password: only the people in its meeting and its owner see who is in it.")
         live = (
             Participant.objects.filter(room=room, status__in=SEATED, last_seen__gte=stale_before())
             .exclude(role__in=HIDDEN_ROLES)
             .order_by("joined_at", "pk")
         )
         return Response([describe(participant) for participant in live])
+
+
+def in_its_meeting(request, room):
+    """Return whether the caller (a person) holds a seat in the room's meeting now."""
+    user = acting_user(request)
+    return Participant.objects.filter(room=room, identity=f"user:{user.pk}", status__in=SEATED).exists()
 
 
 class RoomMeetingView(APIView):

@@ -12,7 +12,7 @@ from meetings import access, guests
 from meetings.api.common import FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, error_response
 from meetings.authentication import Service, SessionAuthentication
 from meetings.exceptions import ApiError
-from meetings.models import Room
+from meetings.models import Invite, Room
 from meetings.serializers import RoomSummarySerializer, ServiceTokenRequestSerializer, TokenSerializer
 from meetings.throttling import TokenRateThrottle
 
@@ -89,12 +89,15 @@ class RoomTokenView(APIView):
         tags=["tokens"],
     )
     def post(self, request, slug):
+        fresh_device = None
         if isinstance(request.user, Service):
             token, claims, room = self.for_service(request, slug)
-        elif request.user.is_authenticated:
-            token, claims, room = self.for_person(request, slug)
         else:
-            token, claims, room = self.for_guest(request, slug)
+            request.device, fresh_device = access.device_of(request)
+            if request.user.is_authenticated:
+                token, claims, room = self.for_person(request, slug)
+            else:
+                token, claims, room = self.for_guest(request, slug)
         body = {
             "token": token,
             "expires_at": datetime.fromtimestamp(claims["exp"], tz=UTC).isoformat(),
@@ -104,10 +107,17 @@ class RoomTokenView(APIView):
             "role": claims["role"],
             "room": RoomSummarySerializer(room).data,
         }
-        return Response(body, status=status.HTTP_201_CREATED)
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if fresh_device:
+            response.set_cookie(access.DEVICE_COOKIE, fresh_device, max_age=365 * 86400, httponly=True,
+                                samesite="Lax", secure=request.is_secure())
+        return response
 
     def for_service(self, request, slug):
         room = find_room(slug)
+        if not request.auth.may_issue_tokens_for(room):
+            raise ApiError(status.HTTP_403_FORBIDDEN, "not-this-keys-room",
+                           "This API key may issue tokens only for its owner's rooms and the rooms granted to it.")
         serializer = ServiceTokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -120,11 +130,11 @@ class RoomTokenView(APIView):
         room = find_room(slug)
         name = meeting_name(request)
         if access.can_enter(request.user, room):
-            token, claims = access.issue_token_for_user(request.user, room, name=name)
+            token, claims = access.issue_token_for_user(request.user, room, name=name, device=request.device)
             return token, claims, room
         guest = guests.guest_for(request, room)
         if guest is not None:
-            return (*self.issue_for_guest(guest, room, name), room)
+            return (*self.issue_for_guest(guest, room, name, request.device), room)
         raise ApiError(status.HTTP_403_FORBIDDEN, "not-a-member", "You are not a member of this room.")
 
     def for_guest(self, request, slug):
@@ -137,7 +147,7 @@ class RoomTokenView(APIView):
         had_entry, by_link = guests.has_entry_for(request, room), guests.came_by_link(request, room)
         guest = guests.guest_for(request, room)
         if guest is not None:
-            return (*self.issue_for_guest(guest, room, name), room)
+            return (*self.issue_for_guest(guest, room, name, request.device), room)
         if had_entry:
             detail = ("This room no longer lets in guests: ask its host for an invite link." if by_link
                       else "The invite you joined with has expired or was revoked.")
@@ -145,5 +155,7 @@ class RoomTokenView(APIView):
         raise ApiError(status.HTTP_403_FORBIDDEN, "guest-wrong-room", "Your invite is for another room.")
 
     @staticmethod
-    def issue_for_guest(guest, room, name=None):
-        return access.issue_token(identity=guest.identity, name=name or guest.name, room=room, role=guest.role)
+    def issue_for_guest(guest, room, name=None, device=""):
+        invite = Invite.objects.filter(token=guest.invite).values_list("pk", flat=True).first()
+        return access.issue_token(identity=guest.identity, name=name or guest.name, room=room, role=guest.role,
+                                  device=device, invite=str(invite or ""))

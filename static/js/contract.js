@@ -10,6 +10,12 @@ export const CLOSE_CODES = Object.freeze({
   1000: Object.freeze({ name: "normal", reconnect: "no", seatGone: true, rejoin: true,
     title: gettext_noop("You left the meeting"),
     text: gettext_noop("You left the meeting.") }),
+  1007: Object.freeze({ name: "invalid-text", reconnect: "no", seatGone: false, rejoin: true,
+    title: gettext_noop("Something went wrong"),
+    text: gettext_noop("The meeting server refused a message that was not valid text.") }),
+  1009: Object.freeze({ name: "frame-too-large", reconnect: "no", seatGone: false, rejoin: true,
+    title: gettext_noop("Something went wrong"),
+    text: gettext_noop("The meeting server refused a message that was too large.") }),
   1011: Object.freeze({ name: "internal-error", reconnect: "retry", seatGone: false, rejoin: true,
     title: gettext_noop("Connection lost"),
     text: gettext_noop("The meeting server had a problem.") }),
@@ -61,6 +67,9 @@ export const CLOSE_CODES = Object.freeze({
   4016: Object.freeze({ name: "liveness-timeout", reconnect: "retry", seatGone: false, rejoin: true,
     title: gettext_noop("Connection lost"),
     text: gettext_noop("The meeting server stopped hearing from this page.") }),
+  4017: Object.freeze({ name: "too-many-attempts", reconnect: "later", seatGone: false, rejoin: true,
+    title: gettext_noop("Too many wrong passwords"),
+    text: gettext_noop("Wait a little before you try the room's password again.") }),
   4100: Object.freeze({ name: "token-invalid", reconnect: "new-token", seatGone: false, rejoin: true,
     title: gettext_noop("Connection lost"),
     text: gettext_noop("Your meeting pass was not valid.") }),
@@ -104,7 +113,7 @@ export const ROLES = Object.freeze({
 
 export const ASSIGNABLE_ROLES = Object.freeze(["moderator", "participant"]);
 export const SEQUENCED_EVENTS = Object.freeze(["peer-joined", "peer-left", "peer-updated", "room-updated", "chat", "lobby-updated"]);
-export const MESSAGE_PERMISSIONS = Object.freeze({"admit": "moderate", "ask-unmute": "moderate", "chat": "chat", "deny": "moderate", "end-meeting": "moderate", "lock": "moderate", "mute": "moderate", "mute-everyone": "moderate", "reaction": "chat", "remove": "moderate", "set-role": "moderate", "start-recording": "moderate", "stop-recording": "moderate", "unlock": "moderate"});
+export const MESSAGE_PERMISSIONS = Object.freeze({"admit": "moderate", "ask-unmute": "moderate", "chat": "chat", "deny": "moderate", "end-meeting": "moderate", "lock": "moderate", "mute": "moderate", "mute-everyone": "moderate", "reaction": "chat", "remove": "moderate", "set-role": "moderate", "sfu-answer": "subscribe", "sfu-publish": "publish", "sfu-quality": "subscribe", "sfu-subscribe": "subscribe", "start-recording": "moderate", "stop-recording": "moderate", "unlock": "moderate"});
 export const LOBBY_MESSAGES = Object.freeze(["leave", "ping"]);
 export const REACTIONS = Object.freeze(["👍", "❤️", "😂", "😮", "👏", "🎉"]);
 export const REACTION_INTERVAL_MS = 400;

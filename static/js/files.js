@@ -9,6 +9,11 @@ const CHUNK_BYTES = 64 * 1024;
 /** Stop reading while this much waits in the channel's buffer; go on when it falls below the low mark. */
 const BUFFER_HIGH = 4 * 1024 * 1024;
 const BUFFER_LOW = 1024 * 1024;
+/**
+ * What a received file is, to this page, whatever the sender says: bytes to save. A blob: URL lives in Confer's
+ * origin, so an HTML file the sender calls text/html would run as Confer if the browser rendered it.
+ */
+const RECEIVED_TYPE = "application/octet-stream";
 /** The receiver turns its chunks into one Blob part every this many bytes. */
 const PART_BYTES = 4 * 1024 * 1024;
 const LABEL_PREFIX = "file:";
@@ -255,14 +260,14 @@ export class FileTransfers {
       pending = [];
       writing
         .then(() => (transfer.writable ? transfer.writable.close() : null))
-        .then(() => this.received(transfer, transfer.writable ? null : new Blob(parts, { type: transfer.mime })))
+        .then(() => this.received(transfer, transfer.writable ? null : new Blob(parts, { type: RECEIVED_TYPE })))
         .catch(() => this.fail(transfer, gettext("The file could not be saved.")))
         .finally(() => channel.close());
     });
     channel.addEventListener("close", () => {
       if (!transfer.finished) this.fail(transfer, gettext("The connection closed before the file arrived."));
     });
-    if (transfer.size === 0) this.received(transfer, new Blob([], { type: transfer.mime }));
+    if (transfer.size === 0) this.received(transfer, new Blob([], { type: RECEIVED_TYPE }));
   }
 
   /** @param {Transfer} transfer @param {Blob | null} blob  null when it went straight to disk */

@@ -80,9 +80,9 @@ function savedChoice() {
 /**
  * Applies a layout to the stage: the large tile in #stage-main, the others in #tiles, the pager.
  *
- * Events (CustomEvent): `visible-change` {peerIds}: the remote peers on screen changed (an SFU client subscribes to
- * these only; the stage element gets it too, as `confer:visible-change`); `change` {mode, hideSelf, pinned}: the
- * person's choice changed.
+ * Once a plan is applied it calls the tiles' one hook, `tiles.onLayout()`: whatever follows the tiles on screen
+ * (TileGrid.visiblePeerIds, tileSizes) reads them there. Events (CustomEvent): `change` {mode, hideSelf, pinned}:
+ * the person's choice changed.
  */
 export class StageLayout extends EventTarget {
   /** @param {HTMLElement} root #room @param {import("./tiles.js").TileGrid} tiles */
@@ -106,7 +106,6 @@ export class StageLayout extends EventTarget {
     this.page = 0;
     /** @type {LayoutPlan | null} */
     this.plan = null;
-    this.visibleKey = "";
     this.scheduled = false;
     root.querySelector("#page-prev").addEventListener("click", () => this.turn(-1));
     root.querySelector("#page-next").addEventListener("click", () => this.turn(1));
@@ -179,11 +178,6 @@ export class StageLayout extends EventTarget {
     });
   }
 
-  /** The remote peers on screen now. @returns {string[]} */
-  visiblePeerIds() {
-    return this.plan ? [...this.plan.visiblePeers] : [];
-  }
-
   apply() {
     const elements = this.tiles.elementsByKey();
     if (this.pinned && !elements.has(this.pinned)) this.pinned = null;
@@ -225,13 +219,8 @@ export class StageLayout extends EventTarget {
     this.pageLabel.textContent = interpolate(gettext("Page %(page)s of %(pages)s"), { page: plan.page + 1, pages: plan.pages });
     /** @type {HTMLButtonElement} */ (this.root.querySelector("#page-prev")).disabled = plan.page === 0;
     /** @type {HTMLButtonElement} */ (this.root.querySelector("#page-next")).disabled = plan.page >= plan.pages - 1;
-    const visibleKey = plan.visiblePeers.join(" ");
-    if (visibleKey !== this.visibleKey) {
-      this.visibleKey = visibleKey;
-      this.emit("visible-change", { peerIds: [...plan.visiblePeers] });
-      // Also on the stage, for modules that only know the page (an SFU client choosing what to receive).
-      this.stage.dispatchEvent(new CustomEvent("confer:visible-change", { detail: { peerIds: [...plan.visiblePeers] } }));
-    }
+    // The one hook for what follows the tiles on screen (media through the server, the visible-peers event).
+    this.tiles.onLayout();
   }
 
   /** @param {string} type @param {any} detail */

@@ -188,6 +188,14 @@ export class PeoplePanel {
     const name = document.createElement("span");
     name.className = "person-text person-name";
     name.textContent = guest.name;
+    if (guest.like_removed) {
+      // The server saw them come from the address, or through the invite, of someone removed from this meeting.
+      item.dataset.likeRemoved = "true";
+      const warning = document.createElement("span");
+      warning.className = "person-status person-warning";
+      warning.textContent = gettext("May be someone who was removed");
+      name.append(" ", warning);
+    }
     const actions = document.createElement("span");
     actions.className = "person-actions";
     const who = { name: guest.name };

@@ -40,6 +40,8 @@ export class PeerMesh extends EventTarget {
     this.iceTransportPolicy = welcome.ice_transport_policy || "all";
     /** @type {Map<string, PeerLink>} */
     this.links = new Map();
+    /** Set when the meeting moved through the server: keep the connections there are, make no new ones. */
+    this.frozen = false;
     this.listeners = {
       "ice-servers": (/** @type {CustomEvent} */ e) =>
         this.updateIceServers(e.detail.ice_servers, e.detail.ice_transport_policy),
@@ -126,6 +128,7 @@ export class PeerMesh extends EventTarget {
       this.update(peer);
       return existing;
     }
+    if (this.frozen && !hidden) return null;
     const polite = hidden || this.politeTowards(peer);
     const link = new PeerLink(this, peer, polite, hidden);
     this.links.set(peer.peer_id, link);
@@ -216,7 +219,9 @@ export class PeerMesh extends EventTarget {
   async onDescription({ from, from_hidden: hidden, description }) {
     if (!this.links.has(from) && description.type === "answer") return; // an answer to a connection we closed
     let link = this.linkFor(from, !!hidden);
+    if (!link) return; // frozen: this meeting's media goes through the server now
     if (link.isFromNewConnection(description)) link = this.replace(from);
+    if (!link) return;
     try {
       await link.acceptDescription(description);
     } catch (error) {

@@ -195,6 +195,8 @@ export function candidateFromWire(wire) {
  * - `ice-servers`: fresh IceServers, the answer to requestIceServers().
  * - `error`: the server's error message ({code, message, fatal, in_reply_to}).
  * - `pong`: {}.
+ * - `sfu-answer`, `sfu-offer`, `sfu-feeds`, `sfu-talking`, `sfu-reset`: media through the server (docs/protocol.md,
+ *   "Media through the server"), the message itself without its type.
  * - `close`: CloseInfo and {left, serverError}: `left` is true after leave() or close().
  */
 export class SignallingClient extends EventTarget {
@@ -321,6 +323,11 @@ export class SignallingClient extends EventTarget {
       case "reaction": // {from, emoji}: to everyone at once, not part of the room state
       case "chat": // a private message: no seq, not part of the room state
       case "pong":
+      case "sfu-answer":
+      case "sfu-offer":
+      case "sfu-feeds":
+      case "sfu-talking":
+      case "sfu-reset":
         this.emit(type, detail);
         break;
       default:
@@ -415,6 +422,41 @@ export class SignallingClient extends EventTarget {
     if (role && ROLES[role]) return ROLES[role].permissions.includes(permission);
     const you = this.welcome ? this.welcome.you : null;
     return !!you && Array.isArray(you.permissions) && you.permissions.includes(permission);
+  }
+
+  // Media through the server (sfu.js drives these).
+
+  /** Publish our media to the server, or renegotiate it. @param {RTCSessionDescriptionInit} description */
+  sfuPublish(description) {
+    return this.send({ type: "sfu-publish", description: { type: description.type, sdp: description.sdp } });
+  }
+
+  sfuUnpublish() {
+    return this.send({ type: "sfu-unpublish" });
+  }
+
+  /**
+   * Make a subscription carry exactly these streams: a publisher's (its peer id) stream by mid, or all its streams
+   * of a kind, now and as it publishes.
+   * @param {string} subscription @param {({feed: string, mid: string} | {feed: string, kind: "audio" | "video"})[]} streams
+   */
+  sfuSubscribe(subscription, streams) {
+    return this.send({ type: "sfu-subscribe", subscription, streams });
+  }
+
+  /** @param {string} subscription @param {RTCSessionDescriptionInit} description */
+  sfuAnswer(subscription, description) {
+    return this.send({ type: "sfu-answer", subscription, description: { type: description.type, sdp: description.sdp } });
+  }
+
+  /** @param {string} target "publish" or a subscription @param {RTCIceCandidateInit | null} candidate */
+  sfuCandidate(target, candidate) {
+    return this.send({ type: "sfu-candidate", target, candidate: candidateToWire(candidate) });
+  }
+
+  /** Ask for simulcast layer 0 (smallest) to 2 of one video. @param {string} subscription @param {string} mid @param {number} substream */
+  sfuQuality(subscription, mid, substream) {
+    return this.send({ type: "sfu-quality", subscription, mid, substream });
   }
 
   /** Say goodbye and give the seat up; the server answers by closing with 1000. */

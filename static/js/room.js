@@ -3,6 +3,7 @@
 
 import { RoomConnection, RECONNECT_DELAYS_MS } from "./connection.js";
 import { PeerMesh } from "./peers.js";
+import { SfuClient } from "./sfu.js";
 import { TileGrid } from "./tiles.js";
 import { Notices } from "./notices.js";
 import { requestToken } from "./tokens.js";
@@ -35,7 +36,10 @@ const USER_ERRORS = {
   "not-allowed": () => gettext("You are not allowed to do that."),
   "too-long": () => gettext("That message is too long."),
   "rate-limited": () => gettext("Slow down: some of your messages were not sent."),
+  "sfu-unavailable": () => gettext("The media server is not answering; Confer keeps trying."),
 };
+/** How long browser-to-browser connections are kept after the meeting moved through the server, at most. */
+const MESH_RETIRE_MS = 8000;
 
 class RoomPage {
   /** @param {HTMLElement} root */
@@ -74,7 +78,7 @@ class RoomPage {
     this.quality = new QualityMonitor(() => this.mesh, (peerId, _quality, label) =>
       this.tiles.setQuality(peerId, { level: _quality.level, label }));
     this.controls = new LocalControls(root, {
-      tiles: this.tiles, getClient: () => this.client, getMesh: () => this.mesh, levels: this.levels,
+      tiles: this.tiles, getClient: () => this.client, getMesh: () => this.sfu || this.mesh, levels: this.levels,
       warn: (text) => this.notices.set("media", text, { tone: "warning", fadeAfterMs: 8000 }),
     });
     this.panels = new Panels(root, (name, open) => this.onPanel(name, open));
@@ -111,6 +115,10 @@ class RoomPage {
     this.client = null;
     /** @type {PeerMesh | null} */
     this.mesh = null;
+    /** Media through the server, when the room state's route is "sfu". @type {SfuClient | null} */
+    this.sfu = null;
+    this.visibleKey = "";
+    this.tiles.onLayout = () => this.onLayout();
     this.connection = new RoomConnection({
       slug: this.config.slug,
       getToken: (name) => requestToken(this.config.tokenUrl, this.csrfToken, { name }),
@@ -211,13 +219,20 @@ class RoomPage {
   onJoined({ client, welcome, keptSeat }) {
     this.screens.hide();
     this.notices.clear("connection");
-    if (this.mesh && keptSeat) {
+    const route = welcome.state.room.route || "mesh";
+    if (keptSeat && route === "mesh" && this.mesh && !this.sfu) {
       // Our seat was kept: the media connections carried on peer to peer while the socket was away.
       this.mesh.rebind(client);
+    } else if (keptSeat && route === "sfu" && this.sfu) {
+      // The server dropped our media with the old socket: publish and subscribe again over the new one.
+      this.sfu.rebind(client);
     } else {
       this.dropConnection();
-      this.mesh = this.createMesh(client);
-      this.mesh.start();
+      if (route === "sfu") this.startSfu(client);
+      else {
+        this.mesh = this.createMesh(client);
+        this.mesh.start();
+      }
     }
     for (const type of ["peer-joined", "peer-left", "peer-updated", "room-updated", "lobby-updated", "state"]) {
       client.addEventListener(type, (event) => this.onRoomEvent(client, type, /** @type {CustomEvent} */ (event).detail));
@@ -240,6 +255,7 @@ class RoomPage {
       });
     }
     if (type === "lobby-updated" && detail.lobby_count === 0) this.notices.clear("lobby");
+    if (type === "room-updated" || type === "state") this.followRoute(client);
     this.refresh();
   }
 
@@ -256,6 +272,8 @@ class RoomPage {
     this.noticeNewHands(client, canModerate);
     this.chat.setRecipients(client.roster);
     this.panels.setLobbyWaiting(canModerate ? client.state.lobby_count || 0 : 0);
+    // How this meeting's media flows now ("mesh" or "sfu"): for styles, and for people who look.
+    this.root.dataset.route = client.state.room.route || "mesh";
     const recording = !!client.state.room.recording;
     this.recordingBadge.hidden = !recording;
     if (recording !== this.wasRecording) {
@@ -280,6 +298,21 @@ class RoomPage {
       fadeAfterMs: 10000,
     });
     if (chime()) this.root.dataset.chimes = String(Number(this.root.dataset.chimes || 0) + 1);
+  }
+
+  /**
+   * The tiles on screen changed (a page turned, a tile pinned, resized, come or gone): media through the server
+   * receives only the videos on screen, each at the layer its tile needs; the stage says which peers those are
+   * (`confer:visible-change` {peerIds}), for whoever watches the page.
+   */
+  onLayout() {
+    const visible = this.tiles.visiblePeerIds();
+    this.sfu?.setLayout(visible, this.tiles.tileSizes());
+    const key = [...visible].sort().join(" ");
+    if (key === this.visibleKey) return;
+    this.visibleKey = key;
+    const stage = /** @type {HTMLElement} */ (this.root.querySelector("#stage"));
+    stage.dispatchEvent(new CustomEvent("confer:visible-change", { detail: { peerIds: [...visible] } }));
   }
 
   /** Someone reacted: float it over their tile and say it. @param {any} client @param {{from: string, emoji: string}} reaction */
@@ -333,29 +366,95 @@ class RoomPage {
       closePopover();
       this.layout.pin(null);
     });
+  /**
+   * The meeting's media route changed (room-updated): move without a reload. To the server: make before break,
+   * publishing and subscribing there first and closing the browser-to-browser connections once its videos play.
+   * @param {import("./protocol.js").SignallingClient} client
+   */
+  followRoute(client) {
+    const route = client.state.room.route || "mesh";
+    if (route === "sfu" && !this.sfu) {
+      this.startSfu(client);
+      this.retireMesh();
+    } else if (route === "mesh" && this.sfu) {
+      const sfu = this.sfu;
+      this.sfu = null;
+      sfu.close();
+      this.speaker.start();
+      this.mesh = this.createMesh(client);
+      this.mesh.start();
+    }
+  }
+
+  /** @param {import("./protocol.js").SignallingClient} client */
+  startSfu(client) {
+    if (this.mesh) this.mesh.frozen = true; // no new browser-to-browser connections from now on
+    const sfu = new SfuClient({ signalling: client, localStream: this.controls.stream });
+    this.sfu = sfu;
+    this.watchMedia(sfu, () => this.sfu === sfu, false);
+    // The media server's audio levels say who speaks: no analyser per remote voice in the page.
+    this.speaker.stop();
+    sfu.addEventListener("speaker", ({ detail }) => this.tiles.setSpeaker(detail.peerId));
+    sfu.start();
+    this.tiles.onLayout();
+  }
+
+  /** Close the browser-to-browser connections once every video plays through the server (or after a while). */
+  retireMesh() {
+    const mesh = this.mesh;
+    if (!mesh) return;
+    const started = Date.now();
+    const check = () => {
+      if (this.mesh !== mesh) return;
+      const sfu = this.sfu;
+      const waiting = sfu ? [...mesh.visibleLinks].filter((link) => {
+        const stream = sfu.streams.get(link.peerId);
+        return link.peer.video !== false && !(stream && stream.getVideoTracks().some((t) => !t.muted));
+      }) : [];
+      if (waiting.length && Date.now() - started < MESH_RETIRE_MS) {
+        window.setTimeout(check, 200);
+        return;
+      }
+      this.mesh = null;
+      mesh.close();
+    };
+    check();
   }
 
   /** @param {import("./protocol.js").SignallingClient} client */
   createMesh(client) {
     const mesh = new PeerMesh({ signalling: client, localStream: this.controls.stream });
     mesh.screenStream = this.controls.screenStream;
-    mesh.addEventListener("peer-added", ({ detail }) => {
+    this.watchMedia(mesh, () => this.mesh === mesh, true);
+    return mesh;
+  }
+
+  /**
+   * Draw what a media route (PeerMesh or SfuClient) reports, while `current()` says it is the page's.
+   * @param {PeerMesh | SfuClient} media @param {() => boolean} current @param {boolean} watchLevels
+   */
+  watchMedia(media, current, watchLevels) {
+    const on = (type, handler) => media.addEventListener(type, (event) => {
+      if (current()) handler(/** @type {CustomEvent} */ (event).detail);
+    });
+    on("peer-added", (detail) => {
       if (detail.hidden) return;
       this.tiles.ensure(detail.peerId, detail.peer.name);
       this.tiles.setPresence(detail.peerId, detail.peer);
       this.updatePeopleCount();
     });
-    mesh.addEventListener("peer-updated", ({ detail }) => {
+    on("peer-updated", (detail) => {
       this.tiles.setPresence(detail.peerId, detail.peer);
       this.updatePeopleCount();
     });
-    mesh.addEventListener("media", ({ detail }) => {
+    on("media", (detail) => {
       if (detail.hidden) return;
+      // While moving through the server, a peer's video from there wins over its old direct one.
+      if (media !== this.sfu && this.sfu && this.sfu.streams.has(detail.peerId)) return;
       this.tiles.attach(detail.peerId, detail.peer.name, detail.camera, detail.screen);
-      const audio = detail.camera ? detail.camera.getAudioTracks()[0] : null;
-      this.levels.watch(detail.peerId, audio);
+      if (watchLevels) this.levels.watch(detail.peerId, detail.camera ? detail.camera.getAudioTracks()[0] : null);
     });
-    mesh.addEventListener("peer-removed", ({ detail }) => {
+    on("peer-removed", (detail) => {
       this.levels.unwatch(detail.peerId);
       this.files.peerGone(detail.peerId);
       if (!this.tiles.tiles.has(detail.peerId)) return; // hidden
@@ -364,13 +463,15 @@ class RoomPage {
       this.updatePeopleCount();
       if (detail.peer.name) this.announce(interpolate(gettext("%(name)s left."), { name: detail.peer.name }));
     });
-    mesh.addEventListener("connection-state", ({ detail }) => {
+    on("connection-state", (detail) => {
       if (!detail.hidden) this.tiles.setConnectionState(detail.peerId, detail.state);
     });
-    mesh.addEventListener("control", ({ detail }) => this.files.onControl(detail.peerId, detail.message));
-    mesh.addEventListener("datachannel", ({ detail }) => this.files.onDataChannel(detail.peerId, detail.channel));
-    mesh.addEventListener("failure", ({ detail }) => console.warn("peer", detail.peerId, detail.error));
-    return mesh;
+    on("control", (detail) => this.files.onControl(detail.peerId, detail.message));
+    on("datachannel", (detail) => this.files.onDataChannel(detail.peerId, detail.channel));
+    on("failure", (detail) => console.warn("media", detail.peerId, detail.error));
+    on("unsupported", () => this.notices.set("media",
+      gettext("Screen sharing is not available yet in meetings through the server: the others do not see it."),
+      { tone: "warning", fadeAfterMs: 10000 }));
   }
 
   /** Say who ended the meeting: this person, or someone they know by name; null when nobody is named. @param {string | null} by */
@@ -447,6 +548,8 @@ class RoomPage {
   dropConnection() {
     if (this.mesh) this.mesh.close();
     this.mesh = null;
+    if (this.sfu) this.sfu.close();
+    this.sfu = null;
     this.tiles.removeAll();
   }
 

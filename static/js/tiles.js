@@ -39,8 +39,34 @@ export class TileGrid {
     this.sinkId = "";
     /** Called when a remote video may not play sound until the person clicks (autoplay policy). */
     this.onSoundBlocked = () => {};
-    /** Called when tiles come or go: the layout places them. */
-    this.onTilesChanged = () => {};
+    /**
+     * Called when what is on screen changes: tiles laid out again (paging, pinning, a tile come or gone) or resized.
+     * The one hook for everything that follows the visible tiles (visiblePeerIds, tileSizes): media through the
+     * server subscribes to the videos on screen, each at the layer that fits; the page announces the visible peers.
+     */
+    this.onLayout = () => {};
+    /** Called when tiles come or go: the layout places them, then calls onLayout. Without a layout, onLayout at once. */
+    this.onTilesChanged = () => this.onLayout();
+    this.resizes = typeof ResizeObserver === "function" ? new ResizeObserver(() => this.onLayout()) : null;
+  }
+
+  /** The peers whose tiles are on screen now (laid out, not hidden: on this page). @returns {Set<string>} */
+  visiblePeerIds() {
+    const visible = new Set();
+    for (const [peerId, tile] of this.tiles) {
+      if (!tile.hidden && tile.isConnected && tile.getClientRects().length) visible.add(peerId);
+    }
+    return visible;
+  }
+
+  /** Each visible peer's video size on screen, in CSS pixels. @returns {Map<string, {width: number, height: number}>} */
+  tileSizes() {
+    const sizes = new Map();
+    for (const [peerId, tile] of this.tiles) {
+      const video = tile.querySelector("video");
+      sizes.set(peerId, { width: video.clientWidth, height: video.clientHeight });
+    }
+    return sizes;
   }
 
   /** Every tile by layout key (see layout.js): shared screens, the self view, then the others as they joined. */
@@ -103,6 +129,7 @@ export class TileGrid {
       this.applySink(video);
       this.grid.append(tile);
       this.tiles.set(peerId, tile);
+      if (this.resizes) this.resizes.observe(tile);
       this.updateCount();
     }
     this.rename(peerId, name);
@@ -231,6 +258,7 @@ export class TileGrid {
     const tile = this.tiles.get(peerId);
     if (!tile) return;
     tile.querySelector("video").srcObject = null;
+    if (this.resizes) this.resizes.unobserve(tile);
     tile.remove();
     this.tiles.delete(peerId);
     this.updateCount();

@@ -20,8 +20,8 @@ def create_api_key(*args):
     return out.getvalue().strip(), err.getvalue()
 
 
-def test_create_api_key_prints_the_key_once_and_it_works(link_room):
-    raw_key, explanation = create_api_key("My service")
+def test_create_api_key_prints_the_key_once_and_it_works_for_the_rooms_granted_to_it(link_room):
+    raw_key, explanation = create_api_key("My service", "--room", link_room.slug)
 
     api_key = ApiKey.objects.get()
     assert api_key.name == "My service"

@@ -274,3 +274,16 @@ def test_the_owner_sets_the_lobby_and_a_password_and_removes_it_through_the_api(
     assert room.check_password("s3same") and room.requires_approval
     response = client.patch(f"/api/v1/rooms/{room.slug}/", {"password": ""}, format="json")
     assert response.json()["has_password"] is False
+
+
+def test_alice_chooses_her_rooms_media_route(client_for, alice, link_room):
+    client = client_for(alice)
+    assert client.get(room_url(link_room)).json()["media_route"] == "auto"
+
+    changed = client.patch(room_url(link_room), {"media_route": "sfu"}, format="json")
+
+    assert changed.status_code == 200 and changed.json()["media_route"] == "sfu"
+    link_room.refresh_from_db()
+    assert link_room.media_route == "sfu"
+    refused = client.patch(room_url(link_room), {"media_route": "carrier-pigeon"}, format="json")
+    assert refused.status_code == 400 and "media_route" in refused.json()["errors"]

@@ -25,6 +25,10 @@ def test_the_schema_describes_every_endpoint_and_both_ways_to_authenticate(clien
         "/api/v1/rooms/{slug}/recordings/",
         "/api/v1/rooms/{slug}/recordings/{recording_id}/",
         "/api/v1/rooms/{slug}/recordings/{recording_id}/files/{file_id}/",
+        "/api/v1/webhooks/",
+        "/api/v1/webhooks/{endpoint_id}/",
+        "/api/v1/webhooks/{endpoint_id}/secret/",
+        "/api/v1/webhooks/{endpoint_id}/deliveries/",
     }
     schemes = schema["components"]["securitySchemes"]
     assert schemes["ApiKeyAuth"] == {

@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from meetings import actions, invites
 from meetings.models import ApiKey
+from webhooks.models import Endpoint
 
 EXAMPLES_PER_OPERATION = 25
 CSRF_SECRET = "f" * 32
@@ -59,14 +60,27 @@ def as_service(alice):
     return {"Authorization": f"Api-Key {raw_key}"}
 
 
+@pytest.fixture
+def as_operator(django_user_model):
+    """Headers of Olivia's signed-in browser: she is staff, so the webhook endpoints answer her."""
+    olivia = django_user_model.objects.create_user("olivia", "olivia@example.org", "olivia-password-1", is_staff=True)
+    client = Client()
+    client.force_login(olivia)
+    session = client.cookies["sessionid"].value
+    return {"Cookie": f"sessionid={session}; csrftoken={CSRF_SECRET}", "X-CSRFToken": CSRF_SECRET}
+
+
 def aim_at_a_real_room(case, alice):
-    """Point the case at a fresh room of Alice's (and an invite in it) when its path names one."""
+    """Point the case at a fresh room of Alice's (and an invite in it) when its path names one, and at a real
+    webhook endpoint when it names one."""
     parameters = case.path_parameters or {}
     if "slug" in parameters:
         room = actions.create_room(alice, "Fuzzed room")
         parameters["slug"] = room.slug
         if "invite_id" in parameters:
             parameters["invite_id"] = invites.create_invite(room, created_by=alice).pk
+    if "endpoint_id" in parameters:
+        parameters["endpoint_id"] = Endpoint.objects.create(name="Fuzzed", url="https://hooks.example.org/").pk
 
 
 def check(case, headers):
@@ -87,3 +101,10 @@ def test_the_api_never_fails_a_signed_in_person(case, alice, as_alice):
 def test_the_api_never_fails_a_service(case, alice, as_service):
     aim_at_a_real_room(case, alice)
     check(case, as_service)
+
+
+@schema.parametrize()
+@fuzz_settings
+def test_the_api_never_fails_an_operator(case, alice, as_operator):
+    aim_at_a_real_room(case, alice)
+    check(case, as_operator)

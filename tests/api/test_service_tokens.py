@@ -23,8 +23,8 @@ def test_a_service_gets_a_token_for_the_identity_name_and_role_it_names(service,
     assert claims.permissions == ("publish", "subscribe", "chat")
 
 
-@pytest.mark.parametrize("role", ["host", "moderator", "participant", "viewer", "recorder"])
-def test_a_service_may_name_any_known_role(service, link_room, decode, role):
+@pytest.mark.parametrize("role", ["host", "moderator", "participant", "viewer"])
+def test_a_service_may_name_any_visible_role(service, link_room, decode, role):
     response = service.post(token_url(link_room), {**DANA, "role": role}, format="json")
 
     assert response.status_code == 201
@@ -71,13 +71,33 @@ def test_a_service_token_for_a_room_that_does_not_exist_is_a_json_404(service):
     assert response.json()["code"] == "not-found"
 
 
-def test_a_service_may_issue_tokens_for_any_room_of_the_deployment(bob, members_room, decode):
+def test_a_service_may_not_issue_tokens_for_a_room_its_owner_does_not_own(bob, members_room):
+    """Finding 6: any API key could mint tokens for any room of the deployment."""
     _, raw_key = ApiKey.create_key("Bob's service", created_by=bob)
     client = APIClient(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
 
     response = client.post(token_url(members_room), DANA, format="json")
 
+    assert (response.status_code, response.json()["code"]) == (403, "not-this-keys-room")
+
+
+def test_a_room_granted_to_a_key_opens_to_it_even_without_an_owner(members_room, decode):
+    key, raw_key = ApiKey.create_key("Lobby screen")
+    key.rooms.add(members_room)
+    client = APIClient(HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+
+    response = client.post(token_url(members_room), DANA, format="json")
+
     assert response.status_code == 201
+    assert decode(response.json()["token"], members_room).role == "participant"
+
+
+def test_no_service_may_mint_a_hidden_recorder(service, link_room):
+    """Finding 6: a recorder token let its holder join unseen and receive media."""
+    response = service.post(token_url(link_room), {**DANA, "role": "recorder"}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid")
+    assert "role" in response.json()["errors"]
 
 
 def test_a_revoked_api_key_is_refused(service, service_key, link_room):

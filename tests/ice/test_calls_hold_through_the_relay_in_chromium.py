@@ -86,7 +86,9 @@ def wait_for(page, expression, what):
 
 
 def selected_pair(page):
-    wait_for(page, f"({SELECTED_PAIR})().then((pair) => pair && pair.bytesReceived > 0)", "a selected pair with data")
+    # Data may flow on the nominated pair while its last checks are still in progress (a busy machine): wait for both.
+    wait_for(page, f"({SELECTED_PAIR})().then((pair) => pair && pair.bytesReceived > 0 && pair.state === 'succeeded')",
+             "a succeeded selected pair with data")
     return page.evaluate(SELECTED_PAIR)
 
 

@@ -88,7 +88,7 @@ def test_people_without_staff_rights_cannot_see_the_room_admin(client, carol):
 def room_form_data(room, **changes):
     data = {
         "name": room.name, "owner": room.owner_id, "access": room.access, "max_participants": room.max_participants,
-        "ice_transport_policy": room.ice_transport_policy, "password": "",
+        "ice_transport_policy": room.ice_transport_policy, "media_route": room.media_route, "password": "",
         "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0,
         "participants-TOTAL_FORMS": 0, "participants-INITIAL_FORMS": 0,
     }

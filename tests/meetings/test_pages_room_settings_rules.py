@@ -163,3 +163,24 @@ def test_the_room_link_says_who_it_works_for(client, alice, alices_room, alices_
     assert "works only for you and the room&#x27;s members" in members or "works only for you and the room's members" in members
     actions.update_room(alices_room, access=Room.Access.ANYONE)
     assert "Anyone with this link can join" in client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+
+
+def test_alice_chooses_the_media_route_and_a_form_without_it_keeps_it(client, alice, alices_room, settings):
+    settings.JANUS_URLS = ["ws://127.0.0.1:8188"]
+    client.force_login(alice)
+    html = client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+    assert 'name="media_route"' in html and 'value="sfu"' in html
+    assert post_settings(client, alices_room, media_route="sfu").status_code == 302
+    alices_room.refresh_from_db()
+    assert alices_room.media_route == "sfu"
+    post_settings(client, alices_room)
+    alices_room.refresh_from_db()
+    assert alices_room.media_route == "sfu"
+
+
+def test_without_a_media_server_the_page_says_every_meeting_goes_browser_to_browser(client, alice, alices_room,
+                                                                                     settings):
+    settings.JANUS_URLS = []
+    client.force_login(alice)
+    html = client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+    assert "JANUS_URLS is not set" in html

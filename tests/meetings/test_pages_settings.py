@@ -17,8 +17,8 @@ def test_alice_sees_the_settings_of_her_room(client, alice, alices_members_room)
     assert response.status_code == 200
     assert "Settings of Board meeting" in html
     assert f'value="http://testserver/r/{alices_members_room.slug}/"' in html
-    assert "@bob" in html
-    assert 'aria-label="Remove Bob"' in html
+    assert '<span class="member__text">bob</span>' in html
+    assert 'aria-label="Remove bob"' in html
     assert ">Lock room</button>" in html
 
 
@@ -52,7 +52,8 @@ def test_it_refuses_carols_changes_to_alices_room(client, carol, alices_room, na
 
 def test_it_refuses_bob_the_removal_of_members(client, bob, alices_members_room):
     client.force_login(bob)
-    response = client.post(settings_url(alices_members_room, "room_remove_member", bob.pk))
+    membership = RoomMember.objects.get(room=alices_members_room, user=bob)
+    response = client.post(settings_url(alices_members_room, "room_remove_member", membership.pk))
     assert response.status_code == 403
     assert alices_members_room.memberships.filter(user=bob).exists()
 
@@ -101,17 +102,24 @@ def test_alice_adds_carol_by_username_and_bob_by_email(client, alice, bob, carol
     assert set(alices_room.memberships.values_list("user__username", flat=True)) == {"bob", "carol"}
 
 
-def test_adding_someone_unknown_says_so(client, alice, alices_room):
+def test_adding_someone_unknown_answers_exactly_as_adding_someone_known(client, alice, bob, alices_room):
+    """Finding 13: the form answered 200 for an unknown account and 302 for a known one."""
     client.force_login(alice)
-    response = client.post(settings_url(alices_room, "room_add_member"), {"who": "zed"})
-    assert response.status_code == 200
-    assert "There is no account with that username or email." in response.content.decode()
-    assert not alices_room.memberships.exists()
+    answers = []
+    for who in ("zed", "bob"):
+        response = client.post(settings_url(alices_room, "room_add_member"), {"who": who}, follow=True)
+        page = response.content.decode()
+        answers.append((response.redirect_chain, page.count("is on the members list"), f"member__text\">{who}<" in page))
+    assert answers[0][0] == answers[1][0] == [(settings_url(alices_room), 302)]
+    assert answers[0][1:] == answers[1][1:] == (1, True)
+    # Only Bob can come in: "zed" named nobody, and nobody is let in by it.
+    assert list(alices_room.memberships.exclude(user=None).values_list("user__username", flat=True)) == ["bob"]
 
 
 def test_alice_removes_bob_and_then_he_is_refused_the_room(client, alice, bob, alices_members_room):
     client.force_login(alice)
-    client.post(settings_url(alices_members_room, "room_remove_member", bob.pk))
+    membership = RoomMember.objects.get(room=alices_members_room, user=bob)
+    client.post(settings_url(alices_members_room, "room_remove_member", membership.pk))
     assert not RoomMember.objects.filter(room=alices_members_room, user=bob).exists()
     client.force_login(bob)
     assert client.get(reverse("room", args=[alices_members_room.slug])).status_code == 403

@@ -95,10 +95,11 @@ def token_for(user, room, role=None, **overrides):
 @pytest.fixture(autouse=True)
 def fresh_housekeeping():
     """Each test's event loop starts with no consumers left over from another test's loop."""
-    from signalling import housekeeping
+    from signalling import housekeeping, limits
 
     housekeeping._seats.clear()
     housekeeping._task = None
+    limits.rates.buckets.clear()  # each test's people start with full buckets, at that test's settings
     yield
     housekeeping._seats.clear()
 

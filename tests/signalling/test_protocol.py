@@ -44,6 +44,17 @@ VALID = [
     ({"type": "mute-everyone"}, True),
     ({"type": "reaction", "emoji": "👍"}, True),
     ({"type": "offer", "to": "p_1", "description": OFFER, "extra": "ignored"}, True),
+    ({"type": "sfu-publish", "description": OFFER}, True),
+    ({"type": "sfu-unpublish"}, True),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}, {"feed": "p_1", "mid": "1"}]},
+     True),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": []}, True),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "kind": "audio"},
+                                                                   {"feed": "p_2", "kind": "video"}]}, True),
+    ({"type": "sfu-answer", "subscription": "main", "description": {"type": "answer", "sdp": "v=0\r\n"}}, True),
+    ({"type": "sfu-candidate", "target": "publish", "candidate": CANDIDATE}, True),
+    ({"type": "sfu-candidate", "target": "main", "candidate": None}, True),
+    ({"type": "sfu-quality", "subscription": "main", "mid": "1", "substream": 0}, True),
 ]
 
 
@@ -65,6 +76,8 @@ def given(value):
     """A cleaned field without the optional parts the client left out (the parser fills them with None)."""
     if isinstance(value, dict):
         return {key: given(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [given(item) for item in value]
     return value
 
 
@@ -130,6 +143,17 @@ USER_ERRORS = [
     ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mline_index": -1}}, "bad-message"),
     ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mline_index": True}}, "bad-message"),
     ({"type": "candidate", "to": "p_1", "candidate": {"candidate": "", "sdp_mid": 0}}, "bad-message"),
+    ({"type": "sfu-publish", "description": {"type": "answer", "sdp": "v=0"}}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1"}]}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0", "kind": "audio"}]},
+     "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "kind": "screen"}]}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": {"feed": "p_1", "mid": "0"}}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}] * 301}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "x" * 33, "streams": []}, "bad-message"),
+    ({"type": "sfu-answer", "subscription": "main", "description": OFFER}, "bad-message"),
+    ({"type": "sfu-quality", "subscription": "main", "mid": "1", "substream": 3}, "bad-message"),
+    ({"type": "sfu-quality", "subscription": "main", "mid": "1", "substream": True}, "bad-message"),
 ]
 
 

@@ -82,20 +82,31 @@ sections = st.lists(
         st.sampled_from(["audio", "video", "application", "text"]),
         st.sampled_from([9, 0, 50000]),
         st.sampled_from([None, "sendrecv", "sendonly", "recvonly", "inactive"]),
+        st.booleans(),  # bundle-only
     ),
     max_size=4,
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(sections=sections)
-def test_an_sdp_sends_media_exactly_when_an_open_audio_or_video_section_sends(sections):
+@settings(max_examples=400, deadline=None)
+@given(session_direction=st.sampled_from([None, "sendrecv", "sendonly", "recvonly", "inactive"]), sections=sections,
+       line_end=st.sampled_from(["\r\n", "\n"]))
+def test_an_sdp_sends_media_exactly_when_a_live_audio_or_video_section_sends_as_a_browser_reads_it(
+    session_direction, sections, line_end
+):
     lines = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0"]
-    for kind, port, direction in sections:
+    if session_direction:
+        lines.append(f"a={session_direction}")
+    for kind, port, direction, bundle_only in sections:
         lines.append(f"m={kind} {port} UDP/TLS/RTP/SAVPF 96")
         lines.append("c=IN IP4 0.0.0.0")
+        if bundle_only:
+            lines.append("a=bundle-only")
         if direction:
             lines.append(f"a={direction}")
-    expected = any(kind in ("audio", "video") and port != 0 and direction in (None, "sendrecv", "sendonly")
-                   for kind, port, direction in sections)
-    assert protocol.sdp_sends_media("\r\n".join(lines) + "\r\n") is expected
+    expected = any(
+        kind in ("audio", "video") and (port != 0 or bundle_only)
+        and (direction or session_direction or "sendrecv") in ("sendrecv", "sendonly")
+        for kind, port, direction, bundle_only in sections
+    )
+    assert protocol.sdp_sends_media(line_end.join(lines) + line_end) is expected

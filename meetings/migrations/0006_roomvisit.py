@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0002_room_rules'),
+        ('meetings', '0005_room_media_route'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

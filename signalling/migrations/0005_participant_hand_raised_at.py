@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('signalling', '0002_meeting_recording'),
+        ('signalling', '0004_meeting_media_route'),
     ]
 
     operations = [

@@ -1,0 +1,415 @@
+// Media through the server (docs/protocol.md, "Media through the server"; docs/client.md). No DOM access.
+//
+// One connection sends our camera and microphone to Confer's media server (video as three simulcast encodings), one
+// connection receives: everyone's audio, and only the videos on screen, each at the layer that fits its tile. The
+// browser never talks to the media server: every description and candidate goes through the signalling socket.
+// It emits the same events as PeerMesh (peers.js), so the page draws tiles the same way for both routes.
+
+/**
+ * @typedef {import("./protocol.js").SignallingClient} SignallingClient
+ * @typedef {import("./protocol.js").Peer} Peer
+ */
+
+import { withStartBitrate } from "./sdp.js";
+import { START_BITRATE_KBPS } from "./peerlink.js";
+
+/** The simulcast encodings of our video, highest first (the media server numbers them 2, 1, 0). */
+export const SIMULCAST_ENCODINGS = Object.freeze([
+  { rid: "h", maxBitrate: 1_200_000 },
+  { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 350_000 },
+  { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 120_000 },
+]);
+const SUBSCRIPTION = "main";
+
+/**
+ * Return the simulcast layer (0 smallest, 2 largest) that fits a tile of this size in CSS pixels: the layer must
+ * be at least as tall as the tile on a device pixel ratio of `ratio`, with the largest for anything over 360.
+ * @param {{width: number, height: number} | undefined} size @param {number} [ratio]
+ */
+export function layerForTile(size, ratio = 1) {
+  if (!size || !size.height) return 0;
+  const pixels = size.height * ratio;
+  if (pixels > 360) return 2;
+  if (pixels > 180) return 1;
+  return 0;
+}
+
+/**
+ * Return what to subscribe to: everyone's audio, and the video of those on screen. The server keeps the
+ * subscription so as people start and stop publishing, so this changes only with the roster and the screen.
+ * @param {Iterable<string>} peerIds  everyone in the room but us
+ * @param {Set<string> | null} visible  peer ids on screen; null: all
+ */
+export function wantedStreams(peerIds, visible) {
+  const streams = [];
+  for (const feed of [...peerIds].sort()) {
+    streams.push({ feed, kind: "audio" });
+    if (!visible || visible.has(feed)) streams.push({ feed, kind: "video" });
+  }
+  return streams;
+}
+
+/**
+ * Events (CustomEvent, payload in `detail`): `peer-added`, `peer-updated`, `peer-removed`, `media`,
+ * `connection-state`, `failure` as PeerMesh's; and `speaker`: {peerId} ("" for us, null for nobody) from the
+ * media server's audio levels; `flowing`: {peerId} when a peer's video first plays through the server.
+ */
+export class SfuClient extends EventTarget {
+  /**
+   * @param {object} options
+   * @param {SignallingClient} options.signalling  already welcomed
+   * @param {MediaStream | null} options.localStream
+   */
+  constructor({ signalling, localStream }) {
+    super();
+    this.signalling = signalling;
+    this.localStream = localStream;
+    this.iceServers = signalling.welcome.ice_servers || [];
+    this.iceTransportPolicy = signalling.welcome.ice_transport_policy || "all";
+    /** @type {RTCPeerConnection | null} */
+    this.publisher = null;
+    /** @type {RTCPeerConnection | null} */
+    this.subscriber = null;
+    /** @type {Map<string, RTCRtpSender>} our senders by kind */
+    this.senders = new Map();
+    /** @type {Map<string, {mid: string, type: string}[]>} who publishes what, by peer id */
+    this.feeds = new Map();
+    /** @type {Map<string, {feed: string, type: string}>} the subscription's mids */
+    this.mids = new Map();
+    /** @type {Map<string, MediaStream>} a stream per remote peer, holding its audio and video */
+    this.streams = new Map();
+    /** @type {Map<string, Peer>} the peers we show, by peer id */
+    this.peers = new Map();
+    /** @type {Set<string> | null} peers whose video is on screen; null until the page says */
+    this.visible = null;
+    /** @type {Map<string, {width: number, height: number}>} */
+    this.tileSizes = new Map();
+    /** @type {Map<string, number>} the layer asked for, by subscription mid */
+    this.layers = new Map();
+    this.lastWanted = "";
+    this.connected = false; // no subscription is asked for before connect()
+    this.closed = false;
+    this.listeners = {
+      "peer-joined": (/** @type {CustomEvent} */ e) => this.addPeer(e.detail.peer),
+      "peer-updated": (/** @type {CustomEvent} */ e) => this.updatePeer(e.detail.peer),
+      "peer-left": (/** @type {CustomEvent} */ e) => this.removePeer(e.detail.peer_id, e.detail.reason),
+      state: () => this.reconcile(),
+      "ice-servers": (/** @type {CustomEvent} */ e) => {
+        this.iceServers = e.detail.ice_servers || [];
+        this.iceTransportPolicy = e.detail.ice_transport_policy || this.iceTransportPolicy;
+      },
+      "sfu-answer": (/** @type {CustomEvent} */ e) => this.onAnswer(e.detail),
+      "sfu-offer": (/** @type {CustomEvent} */ e) => this.onOffer(e.detail),
+      "sfu-feeds": (/** @type {CustomEvent} */ e) => this.onFeeds(e.detail.feeds),
+      "sfu-talking": (/** @type {CustomEvent} */ e) => this.onTalking(e.detail),
+      "sfu-reset": () => this.restart(),
+    };
+    this.talking = new Set();
+  }
+
+  listen() {
+    for (const [type, listener] of Object.entries(this.listeners)) this.signalling.addEventListener(type, listener);
+  }
+
+  unlisten() {
+    for (const [type, listener] of Object.entries(this.listeners)) this.signalling.removeEventListener(type, listener);
+  }
+
+  /** Start: show everyone in the room, publish if we send anything, subscribe. */
+  start() {
+    this.listen();
+    this.reconcile();
+    this.connect();
+  }
+
+  /** Carry on over a new signalling client that resumed our seat: the server dropped our media, so start over. */
+  rebind(signalling) {
+    this.unlisten();
+    this.signalling = signalling;
+    this.restart();
+    this.listen();
+    this.reconcile();
+  }
+
+  connect() {
+    const tracks = this.localStream ? this.localStream.getTracks() : [];
+    // Subscribe first: the server joins the media server's room for it and answers with an offer at once.
+    this.lastWanted = "";
+    this.connected = true;
+    this.updateSubscription(true);
+    if (this.signalling.can("publish") && tracks.length) this.publish();
+  }
+
+  /** The media server was replaced (or our seat resumed): drop both connections and do it all again. */
+  restart() {
+    this.closeConnections();
+    this.feeds = new Map();
+    if (!this.closed) this.connect();
+  }
+
+  newConnection() {
+    return new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy });
+  }
+
+  async publish() {
+    const pc = this.newConnection();
+    this.publisher = pc;
+    const stream = this.localStream;
+    const audio = stream ? stream.getAudioTracks()[0] : null;
+    const video = stream ? stream.getVideoTracks()[0] : null;
+    // Both kinds always, so a device switched on later is a replaceTrack, not a renegotiation.
+    this.senders.set("audio", pc.addTransceiver(audio || "audio", {
+      direction: "sendonly", streams: stream ? [stream] : [],
+    }).sender);
+    this.senders.set("video", pc.addTransceiver(video || "video", {
+      direction: "sendonly", streams: stream ? [stream] : [], sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })),
+    }).sender);
+    pc.addEventListener("icecandidate", ({ candidate }) => {
+      if (candidate && !candidate.candidate) return;
+      this.signalling.sfuCandidate("publish", candidate ? candidate.toJSON() : null);
+    });
+    pc.addEventListener("connectionstatechange", () => this.emit("publisher-state", { state: pc.connectionState }));
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      this.signalling.sfuPublish(pc.localDescription);
+    } catch (error) {
+      this.emit("failure", { peerId: "", error });
+    }
+  }
+
+  async onAnswer({ description }) {
+    if (!this.publisher || this.publisher.signalingState !== "have-local-offer") return;
+    try {
+      // As in the mesh (peerlink.js): Chromium takes its start bitrate from the remote description.
+      await this.publisher.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
+    } catch (error) {
+      this.emit("failure", { peerId: "", error });
+    }
+  }
+
+  /** Who publishes what (for the page to know; the server follows it for our subscription itself). @param {{peer_id: string, streams: {mid: string, type: string}[]}[]} feeds */
+  onFeeds(feeds) {
+    this.feeds = new Map(feeds.map((feed) => [feed.peer_id, feed.streams]));
+  }
+
+  /** Ask for the streams we want now, if that changed (or always, with `force`). */
+  updateSubscription(force = false) {
+    if (this.closed || !this.connected) return;
+    const streams = wantedStreams(this.peers.keys(), this.visible);
+    const key = JSON.stringify(streams);
+    if (key === this.lastWanted && !force) return;
+    this.lastWanted = key;
+    this.signalling.sfuSubscribe(SUBSCRIPTION, streams);
+  }
+
+  async onOffer({ subscription, description, streams }) {
+    if (subscription !== SUBSCRIPTION) return;
+    const mids = new Map(streams.map((s) => [s.mid, { feed: s.feed, type: s.type }]));
+    // A mid that now carries another feed starts over at the smallest layer on the server.
+    for (const [mid, entry] of mids) if (this.mids.get(mid)?.feed !== entry.feed) this.layers.delete(mid);
+    this.mids = mids;
+    if (!this.subscriber) {
+      const pc = this.newConnection();
+      this.subscriber = pc;
+      pc.addEventListener("track", ({ track, transceiver }) => this.onTrack(track, transceiver));
+      pc.addEventListener("icecandidate", ({ candidate }) => {
+        if (candidate && !candidate.candidate) return;
+        this.signalling.sfuCandidate(SUBSCRIPTION, candidate ? candidate.toJSON() : null);
+      });
+      pc.addEventListener("connectionstatechange", () => {
+        for (const peerId of this.peers.keys()) this.emit("connection-state", { peerId, state: pc.connectionState, hidden: false });
+      });
+    }
+    const pc = this.subscriber;
+    try {
+      await pc.setRemoteDescription(description);
+      await pc.setLocalDescription(await pc.createAnswer());
+      this.signalling.sfuAnswer(SUBSCRIPTION, pc.localDescription);
+    } catch (error) {
+      this.emit("failure", { peerId: "", error });
+      return;
+    }
+    for (const mid of this.mids.keys()) if (!this.layers.has(mid)) this.layers.set(mid, 0); // the server starts there
+    this.sortTracks();
+    this.applyLayers();
+  }
+
+  /** @param {MediaStreamTrack} track @param {RTCRtpTransceiver} transceiver */
+  onTrack(track, transceiver) {
+    track.addEventListener("unmute", () => this.sortTracks());
+    this.sortTracks();
+    void transceiver;
+  }
+
+  /** Put each received track in its peer's stream, as the subscription's mids say, and tell the page. */
+  sortTracks() {
+    if (!this.subscriber) return;
+    const wanted = new Map();
+    for (const transceiver of this.subscriber.getTransceivers()) {
+      const entry = transceiver.mid !== null ? this.mids.get(transceiver.mid) : undefined;
+      const track = transceiver.receiver.track;
+      if (!entry || !track || transceiver.currentDirection === "inactive") continue;
+      if (!wanted.has(entry.feed)) wanted.set(entry.feed, []);
+      wanted.get(entry.feed).push(track);
+    }
+    for (const [peerId, tracks] of wanted) {
+      let stream = this.streams.get(peerId);
+      let changed = false;
+      if (!stream) {
+        stream = new MediaStream();
+        this.streams.set(peerId, stream);
+        changed = true;
+      }
+      for (const track of stream.getTracks()) {
+        if (!tracks.includes(track)) {
+          stream.removeTrack(track);
+          changed = true;
+        }
+      }
+      for (const track of tracks) {
+        if (!stream.getTracks().includes(track)) {
+          stream.addTrack(track);
+          changed = true;
+        }
+      }
+      if (changed) this.emitMedia(peerId);
+    }
+    for (const [peerId, stream] of this.streams) {
+      if (!wanted.has(peerId)) {
+        for (const track of stream.getTracks()) stream.removeTrack(track);
+        this.emitMedia(peerId);
+      }
+    }
+  }
+
+  /** @param {string} peerId */
+  emitMedia(peerId) {
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    const stream = this.streams.get(peerId) || null;
+    this.emit("media", { peerId, peer, hidden: false, camera: stream && stream.getTracks().length ? stream : null, screen: null });
+  }
+
+  /**
+   * The page's layout changed: which peers' videos are on screen (null: all) and how big their tiles are.
+   * @param {Set<string> | null} visible @param {Map<string, {width: number, height: number}>} [sizes]
+   */
+  setLayout(visible, sizes) {
+    this.visible = visible;
+    if (sizes) this.tileSizes = sizes;
+    this.updateSubscription();
+    this.applyLayers();
+  }
+
+  /** Ask for each received video's layer from its tile's size. */
+  applyLayers() {
+    const ratio = typeof window !== "undefined" ? window.devicePixelRatio || 1 : 1;
+    for (const [mid, { feed, type }] of this.mids) {
+      if (type !== "video") continue;
+      const layer = layerForTile(this.tileSizes.get(feed), ratio);
+      if (this.layers.get(mid) === layer) continue;
+      this.layers.set(mid, layer);
+      this.signalling.sfuQuality(SUBSCRIPTION, mid, layer);
+    }
+  }
+
+  /** @param {{peer_id: string, talking: boolean}} detail */
+  onTalking({ peer_id: peerId, talking }) {
+    if (talking) this.talking.add(peerId);
+    else this.talking.delete(peerId);
+    const speaker = talking ? peerId : [...this.talking].pop() ?? null;
+    this.emit("speaker", { peerId: speaker === this.signalling.peerId ? "" : speaker });
+  }
+
+  // The roster, as PeerMesh shows it.
+
+  reconcile() {
+    const roster = this.signalling.roster;
+    for (const peerId of [...this.peers.keys()]) if (!roster.has(peerId)) this.removePeer(peerId, "gone");
+    for (const peer of roster.values()) {
+      if (this.peers.has(peer.peer_id)) this.updatePeer(peer);
+      else this.addPeer(peer);
+    }
+  }
+
+  /** @param {Peer} peer */
+  addPeer(peer) {
+    if (this.peers.has(peer.peer_id)) return this.updatePeer(peer);
+    this.peers.set(peer.peer_id, peer);
+    this.emit("peer-added", { peerId: peer.peer_id, peer, polite: true, hidden: false });
+    if (this.streams.has(peer.peer_id)) this.emitMedia(peer.peer_id);
+    this.updateSubscription();
+  }
+
+  /** @param {Peer} peer */
+  updatePeer(peer) {
+    if (!this.peers.has(peer.peer_id)) return;
+    this.peers.set(peer.peer_id, peer);
+    this.emit("peer-updated", { peerId: peer.peer_id, peer });
+  }
+
+  removePeer(peerId, reason) {
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    this.peers.delete(peerId);
+    this.streams.delete(peerId);
+    this.emit("peer-removed", { peerId, peer, reason });
+    this.updateSubscription();
+  }
+
+  // What the controls ask of a media route (PeerMesh has the same).
+
+  /** @param {MediaStreamTrack} track */
+  async replaceTrack(track) {
+    const sender = this.senders.get(track.kind);
+    if (sender) await sender.replaceTrack(track);
+  }
+
+  /** Screen sharing through the server is not built yet: the page says so. @param {MediaStream | null} stream */
+  setScreen(stream) {
+    if (stream) this.emit("unsupported", { what: "screen" });
+  }
+
+  get visibleLinks() {
+    return [];
+  }
+
+  sendControl() {
+    return false;
+  }
+
+  openChannel() {
+    return null;
+  }
+
+  /** Return our outbound and the inbound RTP stats (tests and the quality monitor). */
+  async stats() {
+    const read = async (/** @type {RTCPeerConnection | null} */ pc) => (pc ? [...(await pc.getStats()).values()] : []);
+    return { publisher: await read(this.publisher), subscriber: await read(this.subscriber) };
+  }
+
+  /** @param {string} type @param {any} detail */
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  closeConnections() {
+    for (const pc of [this.publisher, this.subscriber]) if (pc) pc.close();
+    this.publisher = null;
+    this.subscriber = null;
+    this.senders = new Map();
+    this.mids = new Map();
+    this.layers = new Map();
+    for (const peerId of [...this.streams.keys()]) {
+      this.streams.delete(peerId);
+      this.emitMedia(peerId);
+    }
+  }
+
+  /** Stop: close both connections and stop listening. Peers are not announced as removed: the page decides. */
+  close() {
+    this.closed = true;
+    this.unlisten();
+    this.closeConnections();
+  }
+}

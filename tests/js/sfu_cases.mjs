@@ -1,0 +1,86 @@
+// static/js/sfu.js under Node, with a stand-in signalling client: what the page asks the server for.
+// stdout: {"case name": null (passed) or "what went wrong"}
+import assert from "node:assert/strict";
+
+if (typeof globalThis.CustomEvent === "undefined") {
+  globalThis.CustomEvent = class extends Event {
+    constructor(type, options = {}) {
+      super(type);
+      this.detail = options.detail;
+    }
+  };
+}
+
+const { SfuClient, layerForTile, wantedStreams } = await import("./sfu.js");
+
+class FakeSignalling extends EventTarget {
+  constructor() {
+    super();
+    this.peerId = "p_me";
+    this.welcome = { ice_servers: [], ice_transport_policy: "all" };
+    this.sent = [];
+    this.roster = new Map([["p_a", { peer_id: "p_a", name: "A" }], ["p_b", { peer_id: "p_b", name: "B" }]]);
+  }
+  can() { return true; }
+  sfuSubscribe(subscription, streams) { this.sent.push({ type: "sfu-subscribe", subscription, streams }); }
+  sfuQuality(subscription, mid, substream) { this.sent.push({ type: "sfu-quality", subscription, mid, substream }); }
+  feeds(feeds) { this.dispatchEvent(new CustomEvent("sfu-feeds", { detail: { feeds } })); }
+}
+
+const FEEDS = [
+  { peer_id: "p_a", streams: [{ mid: "0", type: "audio" }, { mid: "1", type: "video" }] },
+  { peer_id: "p_b", streams: [{ mid: "0", type: "audio" }, { mid: "1", type: "video" }] },
+  { peer_id: "p_c", streams: [{ mid: "0", type: "audio" }, { mid: "1", type: "video" }] },
+];
+const subscriptions = (signalling) => signalling.sent.filter((m) => m.type === "sfu-subscribe");
+
+const cases = {
+  "a tile under 180 px gets the smallest layer, up to 360 the middle one, above it the largest": () => {
+    assert.equal(layerForTile({ width: 160, height: 90 }), 0);
+    assert.equal(layerForTile({ width: 320, height: 180 }), 0);
+    assert.equal(layerForTile({ width: 400, height: 225 }), 1);
+    assert.equal(layerForTile({ width: 1280, height: 720 }), 2);
+    assert.equal(layerForTile({ width: 320, height: 200 }, 2), 2, "a 2x screen needs twice the pixels");
+    assert.equal(layerForTile(undefined), 0);
+  },
+  "everyone's audio, and the video of the visible only": () => {
+    const streams = wantedStreams(["p_c", "p_a", "p_b"], new Set(["p_b"]));
+    assert.deepEqual(streams, [
+      { feed: "p_a", kind: "audio" }, { feed: "p_b", kind: "audio" }, { feed: "p_b", kind: "video" },
+      { feed: "p_c", kind: "audio" },
+    ]);
+    assert.equal(wantedStreams(["p_a"], null).length, 2, "before the page says, everyone's video");
+  },
+  "the client subscribes to the visible videos and follows the page as it scrolls": () => {
+    const signalling = new FakeSignalling();
+    const client = new SfuClient({ signalling, localStream: null });
+    client.start();
+    const videos = (m) => m.streams.filter((s) => s.kind === "video").map((s) => s.feed);
+    const audios = (m) => m.streams.filter((s) => s.kind === "audio").map((s) => s.feed);
+    assert.equal(subscriptions(signalling).length, 1, "one subscription at the start, with the roster in it");
+    assert.deepEqual(audios(subscriptions(signalling)[0]), ["p_a", "p_b"]);
+    client.setLayout(new Set(["p_a"]), new Map([["p_a", { width: 640, height: 360 }]]));
+    assert.deepEqual(videos(subscriptions(signalling).at(-1)), ["p_a"]);
+    assert.deepEqual(audios(subscriptions(signalling).at(-1)), ["p_a", "p_b"], "all the audio");
+    const count = subscriptions(signalling).length;
+    client.setLayout(new Set(["p_a"]));
+    signalling.feeds(FEEDS);
+    assert.equal(subscriptions(signalling).length, count, "nothing changed for the page: nothing sent");
+    signalling.dispatchEvent(new CustomEvent("peer-joined", { detail: { peer: { peer_id: "p_c", name: "C" } } }));
+    assert.deepEqual(audios(subscriptions(signalling).at(-1)), ["p_a", "p_b", "p_c"], "a newcomer is heard at once");
+    client.setLayout(new Set(["p_b", "p_c"]));
+    assert.deepEqual(videos(subscriptions(signalling).at(-1)), ["p_b", "p_c"]);
+    client.close();
+  },
+};
+
+const results = {};
+for (const [name, run] of Object.entries(cases)) {
+  try {
+    await run();
+    results[name] = null;
+  } catch (error) {
+    results[name] = String(error && error.stack || error);
+  }
+}
+console.log(JSON.stringify(results));
