@@ -366,6 +366,8 @@ class RoomPage {
       closePopover();
       this.layout.pin(null);
     });
+  }
+
   /**
    * The meeting's media route changed (room-updated): move without a reload. To the server: make before break,
    * publishing and subscribing there first and closing the browser-to-browser connections once its videos play.
