@@ -14,7 +14,7 @@ from meetings.authentication import Service, SessionAuthentication
 from meetings.exceptions import ApiError
 from meetings.models import Invite, Room
 from meetings.serializers import RoomSummarySerializer, ServiceTokenRequestSerializer, TokenSerializer
-from meetings.throttling import TokenRateThrottle
+from meetings.throttling import GuestAddressThrottle, TokenRateThrottle
 
 
 def websocket_url(request, room):
@@ -52,7 +52,7 @@ def find_room(slug):
 class RoomTokenView(APIView):
     # Anonymous callers get through to post(): a guest session is not a DRF user, so post() decides.
     permission_classes = [AllowAny]
-    throttle_classes = [TokenRateThrottle]
+    throttle_classes = [TokenRateThrottle, GuestAddressThrottle]
 
     @extend_schema(
         operation_id="rooms_tokens_create",
@@ -68,7 +68,8 @@ class RoomTokenView(APIView):
             "meeting instead of their usual name.\n"
             "- **Service** (`Authorization: Api-Key <key>`): names `identity`, `name` and `role` in the body; "
             "any existing room.\n\n"
-            "Throttled per caller (`throttled`, with Retry-After)."
+            "Throttled per caller (`throttled`, with Retry-After); guests also per address, since a fresh "
+            "guest session costs nothing."
         ),
         request=ServiceTokenRequestSerializer,
         responses={
