@@ -18,11 +18,25 @@ VAR_DIR = Path(env_str("CONFER_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 
+
+
+def kept_secret(name):
+    """Return the secret scripts/run keeps in the var dir for this variable (var/secret_key...), or "" if none.
+
+    So that `manage.py createsuperuser` in a fresh shell finds the secrets the running server uses.
+    """
+    try:
+        return (VAR_DIR / name.lower()).read_text().strip()
+    except OSError:
+        return ""
+
+
 DEV_SECRET_KEY = "confer-dev-secret-key-do-not-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+SECRET_KEY = env_str("SECRET_KEY", "") or kept_secret("SECRET_KEY") or DEV_SECRET_KEY
 if SECRET_KEY == DEV_SECRET_KEY and not DEBUG:
     raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Set SECRET_KEY (scripts/run makes one for you), or DEBUG=1 for development."
+        f"SECRET_KEY is not set, and {VAR_DIR / 'secret_key'} does not exist. Set SECRET_KEY (scripts/run makes "
+        "one for you in the var dir), or DEBUG=1 for development."
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
@@ -275,7 +289,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # Room tokens: signed with their own secret, never SECRET_KEY.
-ROOM_TOKEN_SECRET = env_str("ROOM_TOKEN_SECRET", "")
+ROOM_TOKEN_SECRET = env_str("ROOM_TOKEN_SECRET", "") or kept_secret("ROOM_TOKEN_SECRET")
 if not ROOM_TOKEN_SECRET:
     if SECRET_KEY == DEV_SECRET_KEY or DEBUG:
         ROOM_TOKEN_SECRET = "confer-dev-room-token-secret-not-for-production"

@@ -13,8 +13,9 @@ def user_id_of(identity):
 
 
 def account_may_enter(user_id, room):
-    """Return whether the account with this id may join the room under its rule (members only, or the link)."""
-    if room.owner_id == user_id or room.access == Room.Access.LINK:
+    """Return whether the account with this id may join the room under its rule (members only, or the link:
+    signed in, or anyone)."""
+    if room.owner_id == user_id or room.access in (Room.Access.LINK, Room.Access.ANYONE):
         return True
     return room.memberships.filter(user_id=user_id).exists()
 

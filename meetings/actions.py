@@ -264,6 +264,21 @@ def mute(room, peer_id, kind, by=SYSTEM):
 
 
 @in_transaction
+def mute_everyone(room, by=SYSTEM, kind="audio"):
+    """Ask every participant's client but the asker's to turn its microphone (or `kind`) off, as `mute` does one."""
+    room, meeting = meeting_of(room)
+    outbox = Outbox(room.slug)
+    if meeting is None:
+        return outbox
+    people = Participant.objects.filter(meeting=meeting, status=Participant.Status.JOINED).exclude(
+        role__in=HIDDEN_ROLES)
+    for person in people.order_by("pk"):
+        if person.peer_id != by.peer_id and getattr(person, kind):
+            outbox.notices.append(notice(person, "mute", kind=kind, by=by.peer_id))
+    return outbox
+
+
+@in_transaction
 def ask_to_unmute(room, peer_id, kind, by=SYSTEM):
     """Ask a participant to turn a source back on: their person decides."""
     room, _, target = target_in(room, peer_id, (Participant.Status.JOINED,))

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -49,15 +50,55 @@ class ParticipantInline(admin.TabularInline):
         return False
 
 
+class RoomAdminForm(forms.ModelForm):
+    """The room's fields, and its password: set or cleared through update_room, which keeps only a hash."""
+
+    password = forms.CharField(
+        label=_("New room password"), required=False, max_length=128, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("People who are not hosts or moderators must give it to join. Leave it empty to keep things as they are."),
+    )
+    clear_password = forms.BooleanField(label=_("Remove the room password"), required=False)
+
+    class Meta:
+        model = Room
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.has_password:
+            self.fields["password"].help_text = _(
+                "This room has a password. Type a new one to change it, or tick the box below to remove it."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("clear_password"):
+            self.add_error("password", _("Either type a new password or remove it, not both."))
+        return cleaned
+
+    def new_password(self):
+        """Return the password to set ("" clears it), or None to leave it as it is."""
+        if self.cleaned_data.get("password"):
+            return self.cleaned_data["password"]
+        return "" if self.cleaned_data.get("clear_password") else None
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
+    form = RoomAdminForm
     list_display = ["name", "slug", "owner", "access", "is_locked", "live_count", "created"]
     list_filter = ["access", "is_locked", "created"]
     search_fields = ["name", "slug", "owner__username"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     readonly_fields = ["slug", "created"]
-    fields = ["name", "slug", "owner", "created", "access", "max_participants", "is_locked", "media_route"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "owner", "created"]}),
+        (_("Who may come in"), {"fields": ["access", "max_participants", "is_locked", "requires_approval",
+                                           "password", "clear_password"]}),
+        (_("Network"), {"fields": ["ice_transport_policy", "media_route"]}),
+    ]
     date_hierarchy = "created"
     inlines = [RoomMemberInline, ParticipantInline]
     actions = ["lock_rooms", "unlock_rooms", "end_meetings"]
@@ -76,14 +117,18 @@ class RoomAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the actions, so that a live meeting hears of new rules and a new room is announced.
+        password = form.new_password()
         if not change:
             actions.save_new_room(obj)
+            if password:
+                act(self, request, actions.update_room, obj, password=password)
             return
         rules = {name: form.cleaned_data[name] for name in form.changed_data if name in actions.ROOM_RULES}
-        others = [name for name in form.changed_data if name not in actions.ROOM_RULES]
+        others = [name for name in form.changed_data
+                  if name not in actions.ROOM_RULES and name not in ("password", "clear_password")]
         if others:
             Room.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in others})
-        act(self, request, actions.update_room, obj, **rules)
+        act(self, request, actions.update_room, obj, password=password, **rules)
 
     def delete_model(self, request, obj):
         act(self, request, actions.delete_room, obj)

@@ -24,7 +24,10 @@ class RoomForm(forms.ModelForm):
             "access": forms.RadioSelect,
         }
         help_texts = {
-            "access": _("Members-only rooms let in you and the people you add in the room's settings."),
+            "access": _(
+                "Members-only rooms let in you and the people you add in the room's settings. In any room, people "
+                "without an account can come in with a guest invite link from its settings."
+            ),
         }
 
 

@@ -28,4 +28,5 @@ def invite(request, token):
     if request.method == "POST" and form.is_valid():
         guests.admit_guest(request, invite, form.cleaned_data["name"])
         return redirect(invite.room)
-    return render(request, "meetings/invite.html", {"invite": invite, "room": invite.room, "form": form})
+    context = {"invite": invite, "room": invite.room, "form": form, "action": invite.get_absolute_url()}
+    return render(request, "meetings/invite.html", context)

@@ -28,8 +28,11 @@ def default_media_route():
 
 class Room(models.Model):
     class Access(models.TextChoices):
-        LINK = "link", _("Anyone signed in with the link")
         MEMBERS = "members", _("Members only")
+        LINK = "link", _("Anyone signed in with the link")
+        ANYONE = "anyone", _("Anyone with the link: people without an account join as guests")
+
+    GUEST_ACCESS = (Access.ANYONE,)  # rules under which the room's own link lets in people without an account
 
     slug = models.SlugField(max_length=32, unique=True, default=make_room_slug, editable=False)
     name = models.CharField(_("name"), max_length=100)
@@ -96,6 +99,11 @@ class Room(models.Model):
     def has_password(self):
         return bool(self.password_hash)
 
+    @property
+    def lets_in_guests(self):
+        """Whether the room's own link lets in people without an account (invite links always do)."""
+        return self.access in self.GUEST_ACCESS
+
 
 class RoomMember(models.Model):
     """Someone a members-only room lets in: an account, named by what the owner typed (a username or an email).
@@ -121,6 +129,21 @@ class RoomMember(models.Model):
     def label(self):
         """How the room's settings show this member: as typed, so that no answer says whether it matched."""
         return self.added_as or (self.user.username if self.user else "")
+
+
+class RoomVisit(models.Model):
+    """When an account last joined a room's meeting: "Your recent rooms" lists rooms joined, not only owned."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_visits")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="visits")
+    last_joined = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "room"], name="one_visit_row_per_user_and_room")]
+        indexes = [models.Index(fields=["user", "-last_joined"])]
+
+    def __str__(self):
+        return f"{self.user} in {self.room} at {self.last_joined:%Y-%m-%d %H:%M}"
 
 
 class Invite(models.Model):

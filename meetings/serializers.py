@@ -14,11 +14,17 @@ IDENTITY_PATTERN = r"^[A-Za-z0-9._:@+\-]{1,128}$"
 class RoomSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     url = serializers.SerializerMethodField(help_text="The room's page, where people join.")
+    has_password = serializers.BooleanField(read_only=True, help_text="Whether joining needs the room's password.")
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=128, trim_whitespace=False,
+        help_text="Set the room's password; an empty string removes it. Only a hash is kept; never returned.",
+    )
 
     class Meta:
         model = Room
-        fields = ["slug", "name", "access", "max_participants", "is_locked", "media_route", "owner", "created", "url"]
-        read_only_fields = ["slug", "owner", "created", "url"]
+        fields = ["slug", "name", "access", "max_participants", "is_locked", "requires_approval", "has_password",
+                  "password", "media_route", "owner", "created", "url"]
+        read_only_fields = ["slug", "owner", "created", "url", "has_password"]
 
     def get_url(self, room) -> str:
         request = self.context.get("request")
@@ -28,7 +34,8 @@ class RoomSerializer(serializers.ModelSerializer):
 
 class RoomCreateSerializer(RoomSerializer):
     class Meta(RoomSerializer.Meta):
-        read_only_fields = [*RoomSerializer.Meta.read_only_fields, "is_locked"]
+        fields = [name for name in RoomSerializer.Meta.fields if name != "password"]
+        read_only_fields = [*RoomSerializer.Meta.read_only_fields, "is_locked", "requires_approval"]
 
 
 class RoomSummarySerializer(serializers.ModelSerializer):
@@ -78,6 +85,7 @@ class ParticipantSerializer(serializers.Serializer):
     video = serializers.BooleanField(help_text="Sending camera video.")
     screen = serializers.BooleanField(help_text="Sharing a screen.")
     hand = serializers.BooleanField(help_text="Hand raised.")
+    hand_raised_at = serializers.CharField(allow_null=True, help_text="When the hand went up (ISO 8601); null while down.")
     connected = serializers.BooleanField(help_text="False while its socket is down and its seat is kept for it.")
 
 

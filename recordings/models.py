@@ -14,6 +14,10 @@ class RecorderProcess(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
 
+    class Meta:
+        verbose_name = _("recorder process")
+        verbose_name_plural = _("recorder processes")  # not Django's "recorder processs"
+
     def __str__(self):
         return f"recorder {self.pid} on {self.hostname}"
 

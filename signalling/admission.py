@@ -142,6 +142,8 @@ def initial_presence(claims, presence):
     chosen = {name: bool(value) for name, value in (presence or {}).items() if value is not None}
     if not claims.can("publish"):
         chosen.update(audio=False, video=False, screen=False)
+    if chosen.get("hand"):
+        chosen["hand_raised_at"] = timezone.now()
     return chosen
 
 

@@ -15,7 +15,8 @@ from meetings import actions
 from meetings.tokens import TokenError, verify_room_token
 from observability import context, metrics
 from signalling import admission, chat, db, housekeeping, limits, protocol, seats
-from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, ROLE_PERMISSIONS
+from signalling.contract import HIDDEN_ROLES, MESSAGE_PERMISSIONS, REACTION_INTERVAL_MS, ROLE_PERMISSIONS
+from signalling.events import Outbox
 from signalling.ice import ice_configuration
 from signalling.media import ServerMedia
 from signalling.protocol import ProtocolError, UserError
@@ -59,6 +60,7 @@ MODERATION = {
     "deny": Moderation(actions.deny, (("peer_id", "peer_id"),)),
     "start-recording": Moderation(actions.start_recording),
     "stop-recording": Moderation(actions.stop_recording),
+    "mute-everyone": Moderation(actions.mute_everyone),
 }
 
 
@@ -77,6 +79,7 @@ class RoomConsumer(SignallingSocket):
         self.seat = None  # None before joining, then "lobby" or "joined"; None again once released
         self.peers = {}  # peer id -> channel name of the others in this room, kept current by room events
         self.seq = 0
+        self.last_reaction = float("-inf")
         self.early = {}  # seq -> a room event that came before the ones it follows
         self.gap_timer = None
         self.media = ServerMedia(self)  # media through the server, once the client asks for it
@@ -261,6 +264,15 @@ class RoomConsumer(SignallingSocket):
             raise UserError("too-long", f"Chat messages are at most {settings.CHAT_MAX_LENGTH} characters.", "chat")
         chat.writer.post(self, self.peer_id, self.slug, text, message["to"], self.last_heard)
 
+    async def on_reaction(self, message):
+        now = time.monotonic()
+        if (now - self.last_reaction) * 1000 < REACTION_INTERVAL_MS:
+            raise UserError("rate-limited", "One reaction at a time: wait a moment.", "reaction")
+        self.last_reaction = now
+        # Not stored and not part of the room state: no seq, and a late joiner never hears of it.
+        reaction = {"type": "reaction", "from": self.peer_id, "emoji": message["emoji"]}
+        await apublish(Outbox(self.slug, events=[reaction]))
+
     async def moderate(self, message):
         moderation = MODERATION[message.type]
         try:
@@ -283,6 +295,7 @@ class RoomConsumer(SignallingSocket):
         "resync": on_resync,
         "state": on_state,
         "chat": on_chat,
+        "reaction": on_reaction,
         "sfu-publish": lambda self, message: self.media.publish(message),
         "sfu-unpublish": lambda self, message: self.media.unpublish(message),
         "sfu-subscribe": lambda self, message: self.media.subscribe(message),
@@ -376,7 +389,9 @@ class RoomConsumer(SignallingSocket):
             # Cut the media at the server before the socket closes: a client that lingers sends to nobody.
             await self.media.close(kick=action == "removed")
             code, text = CLOSING_NOTICES[action]
-            await self.refuse(ProtocolError(code, text))
+            # Who ended the meeting: the one who did is told it was them, the others who it was.
+            details = {"by": notice.get("by")} if action == "ended" else {}
+            await self.refuse(ProtocolError(code, text, **details))
         elif action == "admitted" and self.seat == "lobby":
             await self.channel_layer.group_add(self.group, self.channel_name)
             self.seat = "joined"

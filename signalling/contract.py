@@ -18,6 +18,8 @@ class CloseCode:
     fresh token), "retry" (back off, then join again with `resume`), "password" (join again with a password).
     seat_gone: the seat is gone for good, so a saved resume ticket is useless.
     title, text: what the end screen tells a person, in English (clients translate).
+    rejoin: whether the end screen may offer to join again by hand: False where that cannot work or must not be
+    pressed on (removed, turned away, the room gone, a pass this server will never accept).
     """
 
     name: str
@@ -26,6 +28,7 @@ class CloseCode:
     seat_gone: bool
     title: str
     text: str
+    rejoin: bool = True
     by_stack: bool = False  # sent by the WebSocket layer (or a proxy), never by Confer's code
 
 
@@ -43,9 +46,9 @@ CLOSE_CODES = (
               "The meeting server did not understand this page. Reload it to try again."),
     CloseCode("join-timeout", 4001, "new-token", False, "Connection lost", "Joining took too long."),
     CloseCode("forbidden", 4003, "no", False, "You can't join this meeting",
-              "Your account may not enter this room. Ask its owner to add you as a member."),
+              "Your account may not enter this room. Ask its owner to add you as a member.", rejoin=False),
     CloseCode("room-not-found", 4004, "no", True, "This meeting doesn't exist",
-              "The room may have been deleted, or the link may be mistyped."),
+              "The room may have been deleted, or the link may be mistyped.", rejoin=False),
     CloseCode("room-full", 4005, "later", False, "This meeting is full", "Try again when someone leaves."),
     CloseCode("room-locked", 4006, "later", False, "This meeting is locked",
               "Nobody new can join right now. Ask the host to unlock it, then try again."),
@@ -55,13 +58,14 @@ CLOSE_CODES = (
               "The meeting server refused a message that was too large."),
     CloseCode("flooding", 4009, "no", False, "Disconnected",
               "This page sent the meeting server too many messages."),
-    CloseCode("denied", 4010, "no", True, "You weren't let in", "The host did not admit you to this meeting."),
+    CloseCode("denied", 4010, "no", True, "You weren't let in", "The host did not admit you to this meeting.",
+              rejoin=False),
     CloseCode("replaced", 4011, "no", True, "You joined from somewhere else",
               "You are in this meeting in another tab or on another device, so this one was disconnected."),
     CloseCode("removed", 4012, "no", True, "You were removed from the meeting",
-              "A moderator removed you from this meeting."),
+              "A moderator removed you from this meeting.", rejoin=False),
     CloseCode("meeting-ended", 4013, "no", True, "The meeting has ended",
-              "A moderator ended the meeting for everyone."),
+              "A moderator ended the meeting for everyone.", rejoin=False),
     CloseCode("password-required", 4014, "password", False, "This meeting has a password",
               "Enter the room's password to join."),
     CloseCode("bad-password", 4015, "password", False, "That password is not right",
@@ -75,17 +79,17 @@ CLOSE_CODES = (
     CloseCode("token-not-yet-valid", 4102, "new-token", False, "Connection lost",
               "Your meeting pass is not valid yet; check your computer's clock."),
     CloseCode("token-bad-signature", 4103, "no", False, "You can't join this meeting",
-              "Your meeting pass was not signed by this server."),
+              "Your meeting pass was not signed by this server.", rejoin=False),
     CloseCode("token-bad-algorithm", 4104, "no", False, "You can't join this meeting",
-              "Your meeting pass was signed the wrong way."),
+              "Your meeting pass was signed the wrong way.", rejoin=False),
     CloseCode("token-wrong-audience", 4105, "no", False, "You can't join this meeting",
-              "Your meeting pass is for another service."),
+              "Your meeting pass is for another service.", rejoin=False),
     CloseCode("token-wrong-room", 4106, "no", False, "You can't join this meeting",
-              "Your meeting pass is for another room."),
+              "Your meeting pass is for another room.", rejoin=False),
     CloseCode("token-missing-claim", 4107, "no", False, "You can't join this meeting",
-              "Your meeting pass is incomplete."),
+              "Your meeting pass is incomplete.", rejoin=False),
     CloseCode("token-wrong-issuer", 4108, "no", False, "You can't join this meeting",
-              "Your meeting pass was issued by another server."),
+              "Your meeting pass was issued by another server.", rejoin=False),
     # Not 1011: the WebSocket stack lets an application close only with 1000 or 3000-4999.
     CloseCode("internal-error", 4500, "retry", False, "Connection lost", "The meeting server had a problem."),
 )
@@ -128,12 +132,17 @@ SEQUENCED_EVENTS = ("peer-joined", "peer-left", "peer-updated", "room-updated", 
 # The permission each client message needs beyond being seated; the others need none.
 MESSAGE_PERMISSIONS = {
     **dict.fromkeys(("remove", "mute", "ask-unmute", "lock", "unlock", "end-meeting", "set-role", "admit", "deny",
-                     "start-recording", "stop-recording"), "moderate"),
+                     "start-recording", "stop-recording", "mute-everyone"), "moderate"),
     "chat": "chat",
+    "reaction": "chat",
     # Media through the server: a viewer may subscribe, never publish.
     "sfu-publish": "publish",
     **dict.fromkeys(("sfu-subscribe", "sfu-answer", "sfu-quality"), "subscribe"),
 }
+
+# The reactions a peer may send (`reaction`), and how often: one per peer every REACTION_INTERVAL_MS at most.
+REACTIONS = ("👍", "❤️", "😂", "😮", "👏", "🎉")
+REACTION_INTERVAL_MS = 400
 # What someone waiting in the lobby may send.
 LOBBY_MESSAGES = ("leave", "ping")
 
@@ -149,7 +158,8 @@ def as_javascript():
     for close in CLOSE_CODES:
         close_lines.append(
             f"  {close.code}: Object.freeze({{ name: {json.dumps(close.name)}, reconnect: {json.dumps(close.reconnect)}, "
-            f"seatGone: {json.dumps(close.seat_gone)},\n    title: {text(close.title)},\n    text: {text(close.text)} }}),"
+            f"seatGone: {json.dumps(close.seat_gone)}, rejoin: {json.dumps(close.rejoin)},\n"
+            f"    title: {text(close.title)},\n    text: {text(close.text)} }}),"
         )
     roles = ",\n".join(
         f"  {role.name}: Object.freeze({{ permissions: Object.freeze({json.dumps(list(role.permissions))}), "
@@ -178,5 +188,7 @@ def as_javascript():
         f"export const SEQUENCED_EVENTS = Object.freeze({json.dumps(list(SEQUENCED_EVENTS))});",
         f"export const MESSAGE_PERMISSIONS = Object.freeze({json.dumps(MESSAGE_PERMISSIONS, sort_keys=True)});",
         f"export const LOBBY_MESSAGES = Object.freeze({json.dumps(list(LOBBY_MESSAGES))});",
+        f"export const REACTIONS = Object.freeze({json.dumps(list(REACTIONS), ensure_ascii=False)});",
+        f"export const REACTION_INTERVAL_MS = {REACTION_INTERVAL_MS};",
         "",
     ])

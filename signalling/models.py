@@ -56,6 +56,7 @@ class Participant(models.Model):
     video = models.BooleanField(default=False)
     screen = models.BooleanField(default=False)
     hand = models.BooleanField(default=False)
+    hand_raised_at = models.DateTimeField(null=True, blank=True, help_text="When the hand went up: the queue's order.")
     # What a removal holds against besides the identity (docs/security.md): the browser, the address, the invite.
     device = models.CharField(max_length=64, blank=True)
     address = models.CharField(max_length=64, blank=True)

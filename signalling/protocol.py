@@ -7,7 +7,7 @@ holds its tables (close codes, roles, which messages need which permission).
 import json
 from dataclasses import dataclass
 
-from signalling.contract import CLOSE_CODE_BY_NAME, LOBBY_MESSAGES, MESSAGE_PERMISSIONS, PROTOCOL_VERSIONS
+from signalling.contract import CLOSE_CODE_BY_NAME, LOBBY_MESSAGES, MESSAGE_PERMISSIONS, PROTOCOL_VERSIONS, REACTIONS
 
 SUPPORTED_VERSIONS = PROTOCOL_VERSIONS
 
@@ -201,6 +201,7 @@ CLIENT_MESSAGES = {
     "resync": ({}, True),
     "state": ({name: (_boolean, False) for name in ("audio", "video", "screen", "hand")}, True),
     "chat": ({"text": (_chat_text, True), "to": (_nullable(_peer_id), False)}, True),
+    "reaction": ({"emoji": (_one_of(*REACTIONS), True)}, True),
     # Moderation: needs the `moderate` permission.
     "remove": ({"peer_id": (_peer_id, True)}, True),
     "mute": ({"peer_id": (_peer_id, True), "kind": (_media_kind, True)}, True),
@@ -213,6 +214,7 @@ CLIENT_MESSAGES = {
     "deny": ({"peer_id": (_peer_id, True)}, True),
     "start-recording": ({}, True),
     "stop-recording": ({}, True),
+    "mute-everyone": ({}, True),
     # Media through the server: only in meetings whose room state says "route": "sfu".
     "sfu-publish": ({"description": (_description("offer"), True)}, True),
     "sfu-unpublish": ({}, True),

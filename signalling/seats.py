@@ -63,9 +63,14 @@ def update_presence(peer_id, changes):
         if participant is None:
             # Taken out a moment ago (removed, replaced, the meeting ended): the notice closing it is on its way.
             raise UserError("not-in-meeting", "You are no longer in this meeting.")
+        fields = list(changes)
+        if "hand" in changes and changes["hand"] != participant.hand:
+            # The raised hands are a queue: it is ordered by when each went up.
+            participant.hand_raised_at = timezone.now() if changes["hand"] else None
+            fields.append("hand_raised_at")
         for name, value in changes.items():
             setattr(participant, name, value)
-        participant.save(update_fields=list(changes))
+        participant.save(update_fields=fields)
         outbox = Outbox(participant.meeting.room.slug)
         if participant.role not in HIDDEN_ROLES:
             outbox.events.append(event(participant.meeting, "peer-updated", peer=describe(participant)))

@@ -23,6 +23,7 @@ def describe(participant):
         "video": participant.video,
         "screen": participant.screen,
         "hand": participant.hand,
+        "hand_raised_at": iso(participant.hand_raised_at) if participant.hand and participant.hand_raised_at else None,
         "connected": participant.status == Participant.Status.JOINED,
     }
 

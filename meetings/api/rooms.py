@@ -68,7 +68,8 @@ class RoomDetailView(APIView):
     @extend_schema(
         operation_id="rooms_partial_update",
         summary="Change a room",
-        description="Change the name, access, max_participants or lock. Owner or staff only.",
+        description="Change the name, access, max_participants, lock, lobby (`requires_approval`) or password "
+        "(`\"\"` removes it). Owner or staff only. A live meeting hears of it at once (`room-updated`).",
         request=RoomSerializer(partial=True),
         responses={200: RoomSerializer, 400: INVALID, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND},
         tags=["rooms"],
@@ -77,7 +78,9 @@ class RoomDetailView(APIView):
         room = get_room(request, slug, manage=True)
         serializer = RoomSerializer(room, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        publish(actions.update_room(room, actions.Actor.user(acting_user(request)), **serializer.validated_data))
+        changes = dict(serializer.validated_data)
+        password = changes.pop("password", None)
+        publish(actions.update_room(room, actions.Actor.user(acting_user(request)), password=password, **changes))
         return Response(RoomSerializer(room, context={"request": request}).data)
 
     @extend_schema(

@@ -14,7 +14,7 @@ from meetings.authentication import Service, SessionAuthentication
 from meetings.exceptions import ApiError
 from meetings.models import Invite, Room
 from meetings.serializers import RoomSummarySerializer, ServiceTokenRequestSerializer, TokenSerializer
-from meetings.throttling import TokenRateThrottle
+from meetings.throttling import GuestAddressThrottle, TokenRateThrottle
 
 
 def websocket_url(request, room):
@@ -52,7 +52,7 @@ def find_room(slug):
 class RoomTokenView(APIView):
     # Anonymous callers get through to post(): a guest session is not a DRF user, so post() decides.
     permission_classes = [AllowAny]
-    throttle_classes = [TokenRateThrottle]
+    throttle_classes = [TokenRateThrottle, GuestAddressThrottle]
 
     @extend_schema(
         operation_id="rooms_tokens_create",
@@ -68,7 +68,8 @@ class RoomTokenView(APIView):
             "meeting instead of their usual name.\n"
             "- **Service** (`Authorization: Api-Key <key>`): names `identity`, `name` and `role` in the body; "
             "any existing room.\n\n"
-            "Throttled per caller (`throttled`, with Retry-After)."
+            "Throttled per caller (`throttled`, with Retry-After); guests also per address, since a fresh "
+            "guest session costs nothing."
         ),
         request=ServiceTokenRequestSerializer,
         responses={
@@ -144,14 +145,14 @@ class RoomTokenView(APIView):
         SessionAuthentication().enforce_csrf(request)
         room = find_room(slug)
         name = meeting_name(request)
-        had_entry = guests.has_entry_for(request, room)
+        had_entry, by_link = guests.has_entry_for(request, room), guests.came_by_link(request, room)
         guest = guests.guest_for(request, room)
         if guest is not None:
             return (*self.issue_for_guest(guest, room, name, request.device), room)
         if had_entry:
-            raise ApiError(
-                status.HTTP_403_FORBIDDEN, "invite-unusable", "The invite you joined with has expired or was revoked."
-            )
+            detail = ("This room no longer lets in guests: ask its host for an invite link." if by_link
+                      else "The invite you joined with has expired or was revoked.")
+            raise ApiError(status.HTTP_403_FORBIDDEN, "invite-unusable", detail)
         raise ApiError(status.HTTP_403_FORBIDDEN, "guest-wrong-room", "Your invite is for another room.")
 
     @staticmethod

@@ -2,11 +2,57 @@
 
 import { gettext, interpolate, ngettext } from "./i18n.js";
 
+/** The time of day in the page's language (a Chinese page says 下午, not PM), whatever the browser's own. */
+const timeFormat = (() => {
+  const lang = (typeof document !== "undefined" && document.documentElement.lang) || undefined;
+  try {
+    return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+  } catch {
+    return new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  }
+})();
+
 /** @param {string} iso */
 function timeOf(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return timeFormat.format(date);
+}
+
+/** Web addresses in chat text: http and https only, never javascript: or data:. */
+const LINK = /\bhttps?:\/\/[^\s<>"']+/gi;
+const TRAILING = /[.,;:!?)\]}'"]+$/;
+
+/**
+ * Return chat text as DOM nodes, its http(s) links clickable: text nodes and anchors built one by one, never HTML
+ * made from what someone typed.
+ * @param {string} text @returns {DocumentFragment}
+ */
+export function linkify(text) {
+  const fragment = document.createDocumentFragment();
+  let at = 0;
+  for (const match of text.matchAll(LINK)) {
+    let address = match[0];
+    const trailing = address.match(TRAILING);
+    if (trailing) address = address.slice(0, -trailing[0].length);
+    let url;
+    try {
+      url = new URL(address);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") continue;
+    fragment.append(document.createTextNode(text.slice(at, match.index)));
+    const link = document.createElement("a");
+    link.href = url.href;
+    link.textContent = address;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    fragment.append(link);
+    at = match.index + address.length;
+  }
+  fragment.append(document.createTextNode(text.slice(at)));
+  return fragment;
 }
 
 export class ChatPanel {
@@ -19,8 +65,9 @@ export class ChatPanel {
    * @param {(text: string) => void} options.announce
    * @param {() => boolean} options.isOpen
    * @param {(count: number) => void} options.onUnread
+   * @param {(message: {name: string, text: string, to?: string}) => void} [options.toast]  a message arrived while closed
    */
-  constructor(panel, { send, myPeerId, nameOf, announce, isOpen, onUnread }) {
+  constructor(panel, { send, myPeerId, nameOf, announce, isOpen, onUnread, toast = () => {} }) {
     this.panel = panel;
     this.log = /** @type {HTMLOListElement} */ (panel.querySelector("#chat-log"));
     this.form = /** @type {HTMLFormElement} */ (panel.querySelector("#chat-form"));
@@ -32,6 +79,7 @@ export class ChatPanel {
     this.announce = announce;
     this.isOpen = isOpen;
     this.onUnread = onUnread;
+    this.toast = toast;
     this.unread = 0;
     /** Message ids shown, so history after a resume does not repeat them. */
     this.seen = new Set();
@@ -114,12 +162,13 @@ export class ChatPanel {
     meta.append(" ", time);
     const text = document.createElement("p");
     text.className = "chat-text";
-    text.textContent = message.text;
+    text.append(linkify(message.text));
     item.append(meta, text);
     this.append(item);
     if (mine || history) return;
     const format = message.to ? gettext("Private message from %(name)s: %(text)s") : gettext("%(name)s says: %(text)s");
     this.announce(interpolate(format, { name: message.name, text: message.text }));
+    if (!this.isOpen()) this.toast(message);
     this.noteUnread();
   }
 

@@ -28,9 +28,10 @@ export const ICE_REFRESH_MARGIN_MS = 60000;
  *   connections may carry on; otherwise start them anew.
  * - `reconnecting`: {reason, attempt, delay}: the connection dropped; trying again after `delay` ms.
  * - `password`: {info}: the room wants a (different) password: ask, then call usePassword().
- * - `ended`: {title, text, code, retry, gaveUp}: it is over (refused, removed, gave up...); `code` is the close code
- *   (null when it gave up), `retry` is "later" (offer to try again), "rejoin" or null. Titles and texts are in
- *   English, for the page to translate.
+ * - `ended`: {title, text, code, retry, rejoin, by, gaveUp}: it is over (refused, removed, gave up...); `code` is the
+ *   close code (null when it gave up), `retry` is "later" (offer to try again), "rejoin" or null; `rejoin` says
+ *   whether joining again by hand can work (the close-code table's `rejoin`); `by` is who ended the meeting (4013:
+ *   a peer id, or null). Titles and texts are in English, for the page to translate.
  */
 export class RoomConnection extends EventTarget {
   /**
@@ -115,7 +116,7 @@ export class RoomConnection extends EventTarget {
     } catch (error) {
       if (error && error.retry === false) {
         const refusal = describeClose(error.status === 404 ? 4004 : 4003);
-        this.finish({ title: refusal.title, text: error.message, code: refusal.code, retry: null });
+        this.finish({ title: refusal.title, text: error.message, code: refusal.code, retry: null, rejoin: false });
       } else {
         this.reconnectLater(error ? error.message : "");
       }
@@ -175,14 +176,17 @@ export class RoomConnection extends EventTarget {
     } else if (info.reconnect === "password") {
       this.emit("password", { info });
     } else {
-      this.finish({ title: info.title, text: info.text, code: info.code, retry: info.reconnect === "later" ? "later" : null });
+      this.finish({
+        title: info.title, text: info.text, code: info.code, retry: info.reconnect === "later" ? "later" : null,
+        rejoin: info.rejoin !== false, by: (info.serverError && info.serverError.by) || null,
+      });
     }
   }
 
   /** @param {string} reason @param {boolean} [immediately] */
   reconnectLater(reason, immediately = false) {
     if (this.attempts >= RECONNECT_DELAYS_MS.length) {
-      this.finish({ title: describeClose(1006).title, text: reason, code: null, gaveUp: true, retry: "rejoin" });
+      this.finish({ title: describeClose(1006).title, text: reason, code: null, gaveUp: true, retry: "rejoin", rejoin: true });
       return;
     }
     const delay = immediately && this.attempts === 0 ? 0 : RECONNECT_DELAYS_MS[this.attempts];
@@ -209,7 +213,10 @@ export class RoomConnection extends EventTarget {
     if (this.client && !this.client.left) this.client.close();
   }
 
-  /** @param {{title: string, text: string, code: number | null, retry: "later" | "rejoin" | null, gaveUp?: boolean}} ending */
+  /**
+   * @param {{title: string, text: string, code: number | null, retry: "later" | "rejoin" | null, rejoin: boolean,
+   *          by?: string | null, gaveUp?: boolean}} ending
+   */
   finish(ending) {
     this.stop();
     this.emit("ended", ending);

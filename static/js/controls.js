@@ -5,6 +5,19 @@ import { gettext } from "./i18n.js";
 import { listDevices, openTrack, stopMedia } from "./media.js";
 import { deviceOf, fillDeviceSelects, saveDevices, savedDevices } from "./devices.js";
 import { canShareScreen, pickScreen } from "./screenshare.js";
+import { CameraEffect, NoiseSuppression, canProcessCamera, canSuppressNoise } from "./effects.js";
+
+const EFFECTS_KEY = "confer.effects";
+
+/** The effects chosen last time: {background, noise}. */
+function savedEffects() {
+  try {
+    const saved = JSON.parse(window.localStorage.getItem(EFFECTS_KEY) || "{}") || {};
+    return { background: typeof saved.background === "string" ? saved.background : "", noise: saved.noise === true };
+  } catch {
+    return { background: "", noise: false };
+  }
+}
 
 export class LocalControls {
   /**
@@ -38,6 +51,108 @@ export class LocalControls {
     this.screenButton.addEventListener("click", () => this.toggleScreen());
     this.handButton.addEventListener("click", () => this.toggleHand());
     this.settingsPanel.addEventListener("change", (event) => this.switchDevice(/** @type {HTMLSelectElement} */ (event.target)));
+    /** The camera and microphone as the devices give them, when an effect processes what is sent. */
+    this.raw = { video: /** @type {MediaStreamTrack | null} */ (null), audio: /** @type {MediaStreamTrack | null} */ (null) };
+    /** @type {CameraEffect | null} */
+    this.cameraEffect = null;
+    /** @type {NoiseSuppression | null} */
+    this.noiseSuppression = null;
+    this.backgroundSelect = /** @type {HTMLSelectElement} */ (root.querySelector("#settings-background"));
+    this.noiseBox = /** @type {HTMLInputElement} */ (root.querySelector("#settings-noise"));
+    this.effectsStatus = /** @type {HTMLElement} */ (root.querySelector("#effects-status"));
+    this.backgroundSelect.disabled = !canProcessCamera();
+    this.noiseBox.disabled = !canSuppressNoise();
+    this.backgroundSelect.addEventListener("change", () => this.setBackground(this.backgroundSelect.value));
+    this.noiseBox.addEventListener("change", () => this.setNoiseSuppression(this.noiseBox.checked));
+  }
+
+  /** Apply the effects chosen last time, where the browser can. */
+  async applySavedEffects() {
+    const saved = savedEffects();
+    if (saved.background && canProcessCamera()) await this.setBackground(saved.background);
+    if (saved.noise && canSuppressNoise()) await this.setNoiseSuppression(true);
+  }
+
+  /** @param {{background?: string, noise?: boolean}} change */
+  saveEffects(change) {
+    try {
+      window.localStorage.setItem(EFFECTS_KEY, JSON.stringify({ ...savedEffects(), ...change }));
+    } catch {
+      // storage may be disabled
+    }
+  }
+
+  /**
+   * Put a processed track in the place of what is sent now (to everyone, and in the stream the page shows).
+   * @param {MediaStreamTrack} old @param {MediaStreamTrack} track
+   */
+  async swapTrack(old, track) {
+    track.enabled = old.enabled;
+    await this.getMesh()?.replaceTrack(track);
+    this.stream.removeTrack(old);
+    this.stream.addTrack(track);
+    if (track.kind === "video") this.tiles.showSelf(this.stream);
+    else this.levels.watch("", track);
+  }
+
+  /** Blur the background, replace it, or (with "") show the camera as it is. @param {string} effect */
+  async setBackground(effect) {
+    this.backgroundSelect.value = effect;
+    this.saveEffects({ background: effect });
+    const sent = this.track("video");
+    if (!sent || !this.stream) return;
+    try {
+      if (!effect) {
+        if (this.cameraEffect && this.raw.video) {
+          const raw = this.raw.video;
+          await this.swapTrack(sent, raw);
+          this.cameraEffect.stop();
+          this.cameraEffect = null;
+          this.raw.video = null;
+        }
+      } else if (this.cameraEffect) {
+        this.cameraEffect.setEffect(effect);
+      } else {
+        this.effectsStatus.textContent = gettext("Starting the background effect…");
+        const camera = new CameraEffect();
+        const processed = await camera.start(sent, effect);
+        this.cameraEffect = camera;
+        this.raw.video = sent;
+        await this.swapTrack(sent, processed);
+      }
+      this.effectsStatus.textContent = "";
+      this.tiles.selfTile.dataset.effect = effect || "none";
+    } catch (error) {
+      console.warn("background effect:", error);
+      this.effectsStatus.textContent = gettext("The background effect could not start in this browser.");
+    }
+  }
+
+  /** Clean the microphone's sound with RNNoise, or stop. @param {boolean} on */
+  async setNoiseSuppression(on) {
+    this.noiseBox.checked = on;
+    this.saveEffects({ noise: on });
+    const sent = this.track("audio");
+    if (!sent || !this.stream) return;
+    try {
+      if (!on && this.noiseSuppression && this.raw.audio) {
+        await this.swapTrack(sent, this.raw.audio);
+        this.noiseSuppression.stop();
+        this.noiseSuppression = null;
+        this.raw.audio = null;
+      } else if (on && !this.noiseSuppression) {
+        const suppression = new NoiseSuppression();
+        const cleaned = await suppression.start(sent);
+        this.noiseSuppression = suppression;
+        this.raw.audio = sent;
+        await this.swapTrack(sent, cleaned);
+      }
+      this.tiles.selfTile.dataset.noiseSuppression = String(!!this.noiseSuppression);
+    } catch (error) {
+      console.warn("noise suppression:", error);
+      this.noiseBox.checked = false;
+      this.effectsStatus.textContent = gettext("Noise suppression could not start in this browser.");
+    }
   }
 
   /** Take the stream chosen on the pre-join screen. @param {MediaStream | null} stream */
@@ -102,10 +217,15 @@ export class LocalControls {
     this.tiles.setSelfState("hand", this.hand);
   }
 
-  /** @param {HTMLElement} button */
+  /** Show the button's name as a tooltip, and its short label (wide screens) for the state it is in. @param {HTMLElement} button */
   updateTooltip(button) {
     const tip = button.querySelector(".control-tip");
     if (tip) tip.textContent = button.getAttribute("aria-label");
+    const label = button.querySelector(".control-label");
+    const active = button.dataset.off === "true" || button.getAttribute("aria-pressed") === "true";
+    if (label && button.dataset.short) {
+      label.textContent = active && button.dataset.shortActive ? button.dataset.shortActive : button.dataset.short;
+    }
   }
 
   /** @param {object} presence */
@@ -174,8 +294,8 @@ export class LocalControls {
     const lists = await listDevices(navigator.mediaDevices);
     fillDeviceSelects(this.settingsPanel, lists, {
       ...savedDevices(),
-      audioinput: deviceOf(this.stream, "audio"),
-      videoinput: deviceOf(this.stream, "video"),
+      audioinput: this.raw.audio ? this.raw.audio.getSettings().deviceId || "" : deviceOf(this.stream, "audio"),
+      videoinput: this.raw.video ? this.raw.video.getSettings().deviceId || "" : deviceOf(this.stream, "video"),
       audiooutput: this.tiles.sinkId || savedDevices().audiooutput,
     });
   }
@@ -198,6 +318,28 @@ export class LocalControls {
       return;
     }
     track.enabled = old.enabled;
+    // With an effect on, the new device goes through it too.
+    const effect = trackKind === "video" ? this.cameraEffect : this.noiseSuppression;
+    if (effect) {
+      const raw = this.raw[trackKind];
+      effect.stop();
+      if (trackKind === "video") {
+        this.cameraEffect = null;
+        this.raw.video = null;
+        await this.swapTrack(old, track);
+        old.stop();
+        if (raw) raw.stop();
+        await this.setBackground(this.backgroundSelect.value);
+      } else {
+        this.noiseSuppression = null;
+        this.raw.audio = null;
+        await this.swapTrack(old, track);
+        old.stop();
+        if (raw) raw.stop();
+        await this.setNoiseSuppression(true);
+      }
+      return;
+    }
     await this.getMesh()?.replaceTrack(track);
     this.stream.removeTrack(old);
     old.stop();
@@ -208,6 +350,11 @@ export class LocalControls {
 
   /** Stop the camera, microphone and any shared screen. */
   stop() {
+    if (this.cameraEffect) this.cameraEffect.stop();
+    if (this.noiseSuppression) this.noiseSuppression.stop();
+    for (const raw of [this.raw.video, this.raw.audio]) if (raw) raw.stop();
+    this.cameraEffect = null;
+    this.noiseSuppression = null;
     stopMedia(this.screenStream);
     this.screenStream = null;
     stopMedia(this.stream);

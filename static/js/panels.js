@@ -4,7 +4,7 @@
 import { interpolate, ngettext } from "./i18n.js";
 import { ChatPanel } from "./chat.js";
 
-const PANELS = { chat: "#toggle-chat", people: "#toggle-people", settings: "#toggle-settings" };
+const PANELS = { chat: "#toggle-chat", people: "#toggle-people", host: "#toggle-host", settings: "#toggle-settings" };
 
 export class Panels {
   /** @param {HTMLElement} root #room @param {(name: string, open: boolean) => void} onChange */
@@ -114,6 +114,7 @@ export class Panels {
     this.button("people").setAttribute("aria-label", label);
     const tip = this.button("people").querySelector(".control-tip");
     if (tip) tip.textContent = label;
+    this.button("people").dataset.alert = String(this.lobbyWaiting > 0);
   }
 
   /** Show each panel button's name as its tooltip. @param {string} name */

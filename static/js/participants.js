@@ -9,6 +9,19 @@ const ROLE_NAMES = {
   viewer: () => gettext("Viewer"),
 };
 
+/**
+ * Return the peers with a raised hand, in the order their hands went up (the server's times; ties by peer id).
+ * @param {import("./protocol.js").Peer[]} peers
+ */
+export function handQueue(peers) {
+  return peers
+    .filter((peer) => peer.hand)
+    .sort((a, b) => {
+      const [ta, tb] = [a.hand_raised_at || "", b.hand_raised_at || ""];
+      return ta < tb ? -1 : ta > tb ? 1 : a.peer_id < b.peer_id ? -1 : a.peer_id > b.peer_id ? 1 : 0;
+    });
+}
+
 export class PeoplePanel {
   /**
    * @param {HTMLElement} panel  #people-panel
@@ -19,6 +32,8 @@ export class PeoplePanel {
   constructor(panel, { moderate, confirm }) {
     this.panel = panel;
     this.list = panel.querySelector("#people-list");
+    this.handsSection = panel.querySelector("#people-hands");
+    this.handsList = panel.querySelector("#hands-list");
     this.lobbySection = panel.querySelector("#people-lobby");
     this.lobbyList = panel.querySelector("#lobby-list");
     this.actions = panel.querySelector("#people-actions");
@@ -54,9 +69,29 @@ export class PeoplePanel {
     const peers = [...state.peers].sort((a, b) => {
       if (a.peer_id === myPeerId) return -1;
       if (b.peer_id === myPeerId) return 1;
-      return Number(!!b.hand) - Number(!!a.hand);
+      return Number(a.connected === false) - Number(b.connected === false);
     });
     this.list.replaceChildren(...peers.map((peer) => this.person(peer, peer.peer_id === myPeerId, canModerate)));
+
+    const hands = handQueue(state.peers);
+    this.handsSection.hidden = !hands.length;
+    this.handsList.replaceChildren(...hands.map((peer) => {
+      const item = document.createElement("li");
+      item.className = "person";
+      item.dataset.hand = peer.peer_id;
+      const name = document.createElement("span");
+      name.className = "person-text person-name";
+      name.textContent = peer.peer_id === myPeerId ? interpolate(gettext("%(name)s (you)"), { name: peer.name }) : peer.name;
+      item.append(name);
+      if (canModerate && peer.peer_id !== myPeerId) {
+        const actions = document.createElement("span");
+        actions.className = "person-actions";
+        actions.append(this.button(gettext("Ask to speak"), interpolate(gettext("Ask %(name)s to unmute"), { name: peer.name }),
+          () => this.moderate("ask-unmute", { peer_id: peer.peer_id, kind: "audio" })));
+        item.append(actions);
+      }
+      return item;
+    }));
 
     const lobby = canModerate ? state.lobby || [] : [];
     this.lobbySection.hidden = !lobby.length;
@@ -93,7 +128,7 @@ export class PeoplePanel {
     if (peer.audio === false) details.push(gettext("microphone off"));
     if (peer.video === false) details.push(gettext("camera off"));
     if (peer.screen) details.push(gettext("sharing the screen"));
-    if (peer.connected === false) details.push(gettext("reconnecting"));
+    if (peer.connected === false) details.push(gettext("connection lost"));
     if (details.length) {
       const detail = document.createElement("span");
       detail.className = "person-detail";
@@ -127,8 +162,14 @@ export class PeoplePanel {
           this.moderate("set-role", { peer_id: peer.peer_id, role: "participant" })));
       }
       if (peer.role !== "host") {
-        actions.append(this.button(gettext("Remove"), interpolate(gettext("Remove %(name)s"), who), () =>
-          this.moderate("remove", { peer_id: peer.peer_id }), true));
+        actions.append(this.button(gettext("Remove"), interpolate(gettext("Remove %(name)s"), who), async () => {
+          const yes = await this.confirm(
+            interpolate(gettext("Remove %(name)s from the meeting?"), who),
+            gettext("They will be disconnected and cannot come back to this meeting."),
+            gettext("Remove")
+          );
+          if (yes) this.moderate("remove", { peer_id: peer.peer_id });
+        }, true));
       }
       item.append(actions);
     }

@@ -36,6 +36,18 @@ export class PreJoin {
     this.problem = null;
     this.frame = 0;
     this.lastMeterUpdate = 0;
+    /** Pressed "Join now" before the camera was ready: join as soon as it is. */
+    this.joinWhenReady = false;
+    this.earlySubmit = (/** @type {SubmitEvent} */ event) => {
+      event.preventDefault();
+      this.joinWhenReady = true;
+      this.joinButton.setAttribute("aria-busy", "true");
+      this.problemText.textContent = gettext("Joining as soon as your camera and microphone are ready…");
+    };
+    // "Join now" works from the start: no pale, disabled button while the browser opens the camera. (It is
+    // disabled in the page only until this script runs, so that a click cannot submit the form as a plain GET.)
+    this.form.addEventListener("submit", this.earlySubmit);
+    this.joinButton.disabled = false;
   }
 
   /**
@@ -62,9 +74,10 @@ export class PreJoin {
     this.levels.watch("", this.track("audio"));
     this.section.addEventListener("pointerdown", () => this.levels.resume());
     this.measure();
-    this.joinButton.disabled = false;
+    this.form.removeEventListener("submit", this.earlySubmit);
+    this.joinButton.dataset.ready = "true";
     return new Promise((resolve) => {
-      if (joinAtOnce) queueMicrotask(() => this.form.requestSubmit());
+      if (joinAtOnce || this.joinWhenReady) queueMicrotask(() => this.form.requestSubmit());
       this.form.addEventListener("submit", (event) => {
         event.preventDefault();
         cancelAnimationFrame(this.frame);

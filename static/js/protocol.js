@@ -19,6 +19,7 @@ export { PROTOCOL_VERSIONS };
  * @property {string} name      the close code's name in docs/protocol.md
  * @property {ReconnectAdvice} reconnect
  * @property {boolean} seatGone  the seat is gone for good: a saved resume ticket is useless
+ * @property {boolean} rejoin    whether an end screen may offer to join again by hand
  * @property {string} title     what to tell a person, as a heading (in English: the UI translates)
  * @property {string} text      and in a sentence
  */
@@ -32,7 +33,7 @@ export function describeClose(code) {
   const known = CLOSE_CODES[code];
   if (known) return { code, ...known };
   return {
-    code, name: "connection-lost", reconnect: "retry", seatGone: false,
+    code, name: "connection-lost", reconnect: "retry", seatGone: false, rejoin: true,
     title: gettext_noop("Connection lost"), text: gettext_noop("Connection lost."),
   };
 }
@@ -55,6 +56,7 @@ export function describeClose(code) {
  * @property {boolean} [video]
  * @property {boolean} [screen]
  * @property {boolean} [hand]
+ * @property {string | null} [hand_raised_at]  when the hand went up: the raised hands' queue order
  * @property {boolean} [connected]  false while its socket is away (it may resume)
  */
 
@@ -189,6 +191,7 @@ export function candidateFromWire(wire) {
  * - `offer`, `answer`: {from, description}; `candidate`: {from, candidate: RTCIceCandidateInit | null};
  *   `restart-ice`: {from}.
  * - `mute`, `unmute-request`: {kind, by}: a moderator asks this client to turn a source off, or on.
+ * - `reaction`: {from, emoji}: someone (this client included) reacted.
  * - `ice-servers`: fresh IceServers, the answer to requestIceServers().
  * - `error`: the server's error message ({code, message, fatal, in_reply_to}).
  * - `pong`: {}.
@@ -317,6 +320,7 @@ export class SignallingClient extends EventTarget {
       case "restart-ice":
       case "mute":
       case "unmute-request":
+      case "reaction": // {from, emoji}: to everyone at once, not part of the room state
       case "chat": // a private message: no seq, not part of the room state
       case "pong":
       case "sfu-answer":
@@ -396,11 +400,16 @@ export class SignallingClient extends EventTarget {
     return this.send(to ? { type: "chat", text, to } : { type: "chat", text });
   }
 
+  /** Send a reaction to everyone in the room (one of REACTIONS in contract.js). @param {string} emoji */
+  sendReaction(emoji) {
+    return this.send({ type: "reaction", emoji });
+  }
+
   /**
    * Send a moderation message (docs/protocol.md, "Moderation"); the server refuses it with `not-allowed`
    * unless this peer may moderate.
    * @param {"remove" | "mute" | "ask-unmute" | "lock" | "unlock" | "end-meeting" | "set-role" | "admit" | "deny" |
-   *         "start-recording" | "stop-recording"} type
+   *         "start-recording" | "stop-recording" | "mute-everyone"} type
    * @param {{peer_id?: string, kind?: "audio" | "video" | "screen", role?: "moderator" | "participant"}} [fields]
    */
   moderate(type, fields = {}) {

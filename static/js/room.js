@@ -18,6 +18,14 @@ import { PeoplePanel } from "./participants.js";
 import { Panels } from "./panels.js";
 import { Screens } from "./screens.js";
 import { installShortcuts } from "./shortcuts.js";
+import { SELF, StageLayout } from "./layout.js";
+import { TileMenu } from "./tilemenu.js";
+import { Reactions } from "./reactions.js";
+import { HostPanel } from "./host.js";
+import { InviteDialog, copyText } from "./invite.js";
+import { closePopover, openPopover } from "./popover.js";
+import { handQueue } from "./participants.js";
+import { chime } from "./sounds.js";
 
 /** What the server's user errors mean to a person; the others are for the console. */
 const USER_ERRORS = {
@@ -38,7 +46,10 @@ class RoomPage {
   /** @param {HTMLElement} root */
   constructor(root) {
     this.root = root;
-    this.config = { slug: root.dataset.slug, tokenUrl: root.dataset.tokenUrl, roomUrl: root.dataset.roomUrl };
+    this.config = {
+      slug: root.dataset.slug, tokenUrl: root.dataset.tokenUrl, roomUrl: root.dataset.roomUrl,
+      roomApiUrl: root.dataset.roomApiUrl,
+    };
     this.defaultName = root.dataset.displayName || "";
     /** @type {HTMLInputElement} */
     const csrfInput = root.querySelector("input[name=csrfmiddlewaretoken]");
@@ -49,16 +60,22 @@ class RoomPage {
     this.recordingBadge = /** @type {HTMLElement} */ (root.querySelector("#room-recording"));
     this.screens = new Screens(root);
     this.tiles = new TileGrid(
-      root.querySelector("#tiles"), root.querySelector("#screen-tiles"),
-      root.querySelector("#tile-template"), root.querySelector("#screen-tile-template")
+      root.querySelector("#tiles"), root.querySelector("#tile-template"), root.querySelector("#screen-tile-template")
     );
+    this.layout = new StageLayout(root, this.tiles);
+    this.tiles.onTilesChanged = () => this.layout.update();
+    this.tileMenu = new TileMenu(root, this.layout);
+    this.setUpLayoutMenu();
     this.tiles.onSoundBlocked = () =>
       this.notices.set("sound", gettext("Your browser paused the others' sound."), {
         tone: "warning",
         action: { label: gettext("Turn on sound"), run: () => this.tiles.unmuteAll() },
       });
     this.levels = new AudioLevels();
-    this.speaker = new ActiveSpeaker(this.levels, (key) => this.tiles.setSpeaker(key));
+    this.speaker = new ActiveSpeaker(this.levels, (key) => {
+      this.tiles.setSpeaker(key);
+      this.layout.setSpeaker(key);
+    });
     this.quality = new QualityMonitor(() => this.mesh, (peerId, _quality, label) =>
       this.tiles.setQuality(peerId, { level: _quality.level, label }));
     this.controls = new LocalControls(root, {
@@ -73,6 +90,7 @@ class RoomPage {
       announce: (text) => this.announce(text),
       isOpen: () => this.panels.current === "chat",
       onUnread: (count) => this.panels.setUnread(count),
+      toast: (message) => this.chatToast(message),
     });
     this.files = new FileTransfers({
       getMesh: () => this.mesh, nameOf: (peerId) => this.nameOf(peerId), show: (item) => this.chat.append(item),
@@ -82,13 +100,26 @@ class RoomPage {
       moderate: (type, fields) => !!this.client && this.client.moderate(type, fields),
       confirm: (title, text, yes) => this.screens.confirm(title, text, yes),
     });
+    this.reactions = new Reactions(root, { send: (emoji) => !!this.client && this.client.sendReaction(emoji) });
+    this.host = new HostPanel(root.querySelector("#host-panel"), {
+      moderate: (type, fields) => !!this.client && this.client.moderate(type, fields),
+      confirm: (title, text, yes) => this.screens.confirm(title, text, yes),
+      roomApiUrl: this.config.roomApiUrl,
+      csrfToken: this.csrfToken,
+      onAccess: (access) => this.invite.setAccess(access),
+      copy: copyText,
+    });
+    this.invite = new InviteDialog(root, { copy: copyText, makeGuestLink: () => this.host.createInvite() });
+    /** Whose hands were up at the last room state, to tell hosts about new ones. @type {Set<string>} */
+    this.handsUp = new Set();
     /** @type {import("./protocol.js").SignallingClient | null} */
     this.client = null;
     /** @type {PeerMesh | null} */
     this.mesh = null;
     /** Media through the server, when the room state's route is "sfu". @type {SfuClient | null} */
     this.sfu = null;
-    this.tiles.onLayout = () => this.sfu?.setLayout(this.tiles.visiblePeerIds(), this.tiles.tileSizes());
+    this.visibleKey = "";
+    this.tiles.onLayout = () => this.onLayout();
     this.connection = new RoomConnection({
       slug: this.config.slug,
       getToken: (name) => requestToken(this.config.tokenUrl, this.csrfToken, { name }),
@@ -101,7 +132,7 @@ class RoomPage {
 
   async start() {
     this.root.querySelector("#leave").addEventListener("click", () => this.leave());
-    this.root.querySelector("#copy-link").addEventListener("click", () => this.copyLink());
+
     this.root.querySelector("#chat-file").addEventListener("change", (event) => {
       const input = /** @type {HTMLInputElement} */ (event.target);
       this.files.send([...(input.files || [])], this.chat.selectedRecipient);
@@ -130,6 +161,7 @@ class RoomPage {
     const name = choice.name && choice.name !== this.defaultName ? choice.name : "";
     if (choice.speaker) this.tiles.setSink(choice.speaker);
     this.controls.useStream(choice.stream);
+    await this.controls.applySavedEffects();
     if (choice.problem) this.notices.set("media", gettext(choice.problem), { tone: "warning" });
     this.root.dataset.state = resuming ? "reconnecting" : "connecting";
     this.controls.enable(true);
@@ -150,6 +182,7 @@ class RoomPage {
       client.addEventListener("error", ({ detail }) => this.onServerError(detail));
       client.addEventListener("mute", ({ detail }) => this.onMuteRequest(client, detail, true));
       client.addEventListener("unmute-request", ({ detail }) => this.onMuteRequest(client, detail, false));
+      client.addEventListener("reaction", ({ detail }) => this.onReaction(client, detail));
     });
     on("lobby", () => {
       this.root.dataset.state = "lobby";
@@ -169,13 +202,17 @@ class RoomPage {
       this.setStatus(gettext("Password needed"));
       this.screens.show({ title: gettext(info.title), text: gettext(info.text), password: true });
     });
-    on("ended", ({ title, text, gaveUp, retry }) => {
+    on("ended", ({ title, text, gaveUp, retry, rejoin, code, by }) => {
       let said = gettext(text);
+      if (code === 4013) said = this.whoEnded(by) || said;
       if (gaveUp) {
         const count = RECONNECT_DELAYS_MS.length;
         said = `${said} ${interpolate(gettext("Confer tried to reconnect %(count)s times and gave up."), { count })}`;
       }
-      this.end(gettext(title), said, { retryLabel: retry === "later" ? gettext("Try again") : gettext("Rejoin") });
+      this.end(gettext(title), said, {
+        retryLabel: retry === "later" ? gettext("Try again") : gettext("Rejoin"),
+        rejoin: rejoin !== false,
+      });
     });
   }
 
@@ -205,6 +242,7 @@ class RoomPage {
     this.chat.loadHistory(welcome.state.chat, welcome.private_chat);
     this.root.dataset.state = "joined";
     this.wasRecording = !!welcome.state.room.recording;
+    this.handsUp = new Set(handQueue(welcome.state.peers).map((peer) => peer.peer_id));
     this.refresh();
   }
 
@@ -228,6 +266,11 @@ class RoomPage {
     if (!client || !client.state) return;
     const canModerate = client.can("moderate");
     this.people.render(client.state, client.peerId, canModerate);
+    this.host.render(client.state.room);
+    const hostButton = /** @type {HTMLElement} */ (this.root.querySelector("#toggle-host"));
+    hostButton.hidden = !canModerate;
+    if (!canModerate && this.panels.current === "host") this.panels.close();
+    this.noticeNewHands(client, canModerate);
     this.chat.setRecipients(client.roster);
     this.panels.setLobbyWaiting(canModerate ? client.state.lobby_count || 0 : 0);
     // How this meeting's media flows now ("mesh" or "sfu"): for styles, and for people who look.
@@ -239,6 +282,91 @@ class RoomPage {
       this.wasRecording = recording;
     }
     this.updatePeopleCount();
+  }
+
+  /** Tell hosts and moderators when a hand goes up, with its place in the queue, and a soft chime. */
+  noticeNewHands(client, canModerate) {
+    const queue = handQueue(client.state.peers);
+    const fresh = queue.filter((peer) => !this.handsUp.has(peer.peer_id) && peer.peer_id !== client.peerId);
+    this.handsUp = new Set(queue.map((peer) => peer.peer_id));
+    if (!fresh.length) return;
+    for (const peer of fresh) this.announce(interpolate(gettext("%(name)s raised their hand."), { name: peer.name }));
+    if (!canModerate) return;
+    const peer = fresh[fresh.length - 1];
+    const place = queue.indexOf(peer) + 1;
+    this.notices.set("hand", interpolate(gettext("%(name)s raised their hand (number %(place)s in line)."), { name: peer.name, place }), {
+      action: { label: gettext("Show"), run: () => this.panels.open("people") },
+      fadeAfterMs: 10000,
+    });
+    if (chime()) this.root.dataset.chimes = String(Number(this.root.dataset.chimes || 0) + 1);
+  }
+
+  /**
+   * The tiles on screen changed (a page turned, a tile pinned, resized, come or gone): media through the server
+   * receives only the videos on screen, each at the layer its tile needs; the stage says which peers those are
+   * (`confer:visible-change` {peerIds}), for whoever watches the page.
+   */
+  onLayout() {
+    const visible = this.tiles.visiblePeerIds();
+    this.sfu?.setLayout(visible, this.tiles.tileSizes());
+    const key = [...visible].sort().join(" ");
+    if (key === this.visibleKey) return;
+    this.visibleKey = key;
+    const stage = /** @type {HTMLElement} */ (this.root.querySelector("#stage"));
+    stage.dispatchEvent(new CustomEvent("confer:visible-change", { detail: { peerIds: [...visible] } }));
+  }
+
+  /** Someone reacted: float it over their tile and say it. @param {any} client @param {{from: string, emoji: string}} reaction */
+  onReaction(client, { from, emoji }) {
+    if (client !== this.client) return;
+    const mine = from === client.peerId;
+    this.tiles.float(mine ? SELF : from, emoji);
+    this.announce(mine
+      ? interpolate(gettext("You reacted %(emoji)s"), { emoji })
+      : interpolate(gettext("%(name)s reacted %(emoji)s"), { name: this.nameOf(from), emoji }));
+  }
+
+  /** A chat message while the chat is closed: a short preview, and a way to it. @param {{name: string, text: string, to?: string}} message */
+  chatToast(message) {
+    const preview = message.text.length > 90 ? `${message.text.slice(0, 90)}…` : message.text;
+    const format = message.to ? gettext("%(name)s (privately): %(text)s") : gettext("%(name)s: %(text)s");
+    this.notices.set("chat", interpolate(format, { name: message.name, text: preview }), {
+      action: { label: gettext("Open chat"), run: () => this.panels.open("chat") },
+      fadeAfterMs: 7000,
+    });
+  }
+
+  /** The layout button's menu: grid or speaker, our own view shown or not, unpin. */
+  setUpLayoutMenu() {
+    const button = /** @type {HTMLElement} */ (this.root.querySelector("#toggle-layout"));
+    const menu = /** @type {HTMLElement} */ (this.root.querySelector("#layout-menu"));
+    const render = () => {
+      for (const item of menu.querySelectorAll("[data-layout-mode]")) {
+        item.setAttribute("aria-checked", String(/** @type {HTMLElement} */ (item).dataset.layoutMode === this.layout.mode));
+      }
+      menu.querySelector("#layout-hide-self").setAttribute("aria-checked", String(this.layout.hideSelf));
+      /** @type {HTMLElement} */ (menu.querySelector("#layout-unpin")).hidden = !this.layout.pinned;
+    };
+    this.layout.addEventListener("change", render);
+    render();
+    button.addEventListener("click", () => {
+      if (!menu.hidden) closePopover();
+      else openPopover(menu, button);
+    });
+    for (const item of menu.querySelectorAll("[data-layout-mode]")) {
+      item.addEventListener("click", () => {
+        closePopover();
+        this.layout.setMode(/** @type {any} */ (/** @type {HTMLElement} */ (item).dataset.layoutMode));
+      });
+    }
+    menu.querySelector("#layout-hide-self").addEventListener("click", () => {
+      closePopover();
+      this.layout.setHideSelf(!this.layout.hideSelf);
+    });
+    menu.querySelector("#layout-unpin").addEventListener("click", () => {
+      closePopover();
+      this.layout.pin(null);
+    });
   }
 
   /**
@@ -318,7 +446,10 @@ class RoomPage {
       this.tiles.setPresence(detail.peerId, detail.peer);
       this.updatePeopleCount();
     });
-    on("peer-updated", (detail) => this.tiles.setPresence(detail.peerId, detail.peer));
+    on("peer-updated", (detail) => {
+      this.tiles.setPresence(detail.peerId, detail.peer);
+      this.updatePeopleCount();
+    });
     on("media", (detail) => {
       if (detail.hidden) return;
       // While moving through the server, a peer's video from there wins over its old direct one.
@@ -344,6 +475,14 @@ class RoomPage {
     on("unsupported", () => this.notices.set("media",
       gettext("Screen sharing is not available yet in meetings through the server: the others do not see it."),
       { tone: "warning", fadeAfterMs: 10000 }));
+  }
+
+  /** Say who ended the meeting: this person, or someone they know by name; null when nobody is named. @param {string | null} by */
+  whoEnded(by) {
+    if (!by) return null;
+    if (this.client && by === this.client.peerId) return gettext("You ended the meeting for everyone.");
+    const peer = this.client ? this.client.roster.get(by) : null;
+    return peer ? interpolate(gettext("%(name)s ended the meeting for everyone."), { name: peer.name }) : null;
   }
 
   /** @param {string} peerId */
@@ -412,6 +551,8 @@ class RoomPage {
   onPanel(name, open) {
     if (name === "chat" && open) this.chat.markRead();
     if (name === "settings" && open) this.controls.fillDevices();
+    if (name === "host" && open) this.host.opened();
+    if (name === "chat" && open) this.notices.clear("chat");
   }
 
   /** Forget the media connections and everyone in them; the local media stays. */
@@ -431,9 +572,9 @@ class RoomPage {
 
   /**
    * Stop everything and show the end screen.
-   * @param {string} title @param {string} text @param {{retryLabel?: string}} [options] (translated)
+   * @param {string} title @param {string} text @param {{retryLabel?: string, rejoin?: boolean}} [options] (translated)
    */
-  end(title, text, { retryLabel = gettext("Rejoin") } = {}) {
+  end(title, text, { retryLabel = gettext("Rejoin"), rejoin = true } = {}) {
     this.finished = true;
     this.connection.stop();
     this.speaker.stop();
@@ -446,18 +587,11 @@ class RoomPage {
     this.notices.clear("connection");
     this.notices.clear("lobby");
     this.panels.close();
+    this.reactions.close();
+    this.notices.clear("hand");
+    this.notices.clear("chat");
     this.controls.enable(false);
-    this.screens.show({ title, text, retryLabel });
-  }
-
-  async copyLink() {
-    const url = new URL(this.config.roomUrl, window.location.href).href;
-    try {
-      await navigator.clipboard.writeText(url);
-      this.notices.set("copy", gettext("Meeting link copied."), { fadeAfterMs: 3000 });
-    } catch {
-      this.notices.set("copy", interpolate(gettext("Copy this link to invite someone: %(url)s"), { url }));
-    }
+    this.screens.show({ title, text, retryLabel, rejoin });
   }
 }
 

@@ -22,15 +22,18 @@ export class Screens {
     });
   }
 
-  /** @param {{title: string, text: string, retryLabel?: string, password?: boolean}} options (already translated) */
-  show({ title, text, retryLabel = gettext("Rejoin"), password = false }) {
+  /**
+   * @param {{title: string, text: string, retryLabel?: string, rejoin?: boolean, password?: boolean}} options
+   *   (already translated); rejoin: false where joining again cannot work (removed, turned away...)
+   */
+  show({ title, text, retryLabel = gettext("Rejoin"), rejoin = true, password = false }) {
     this.lobby.hidden = true;
     const heading = this.ended.querySelector("#room-ended-title");
     heading.textContent = title;
     this.ended.querySelector("#room-ended-text").textContent = text;
-    const rejoin = /** @type {HTMLElement} */ (this.ended.querySelector("#room-ended-rejoin"));
-    rejoin.textContent = retryLabel;
-    rejoin.hidden = password;
+    const rejoinLink = /** @type {HTMLElement} */ (this.ended.querySelector("#room-ended-rejoin"));
+    rejoinLink.textContent = retryLabel;
+    rejoinLink.hidden = password || !rejoin;
     this.passwordForm.hidden = !password;
     this.ended.hidden = false;
     if (password) /** @type {HTMLElement} */ (this.passwordForm.querySelector("input")).focus();

@@ -1,6 +1,7 @@
 // The grid of video tiles: the self view (already in the page), one tile per remote peer, and shared screens.
 
 import { gettext, interpolate } from "./i18n.js";
+import { SCREEN_PREFIX, SELF } from "./layout.js";
 
 /** Return a name's first letter for the placeholder avatar. @param {string} name */
 function initial(name) {
@@ -19,13 +20,11 @@ function play(video, onSoundBlocked) {
 
 export class TileGrid {
   /**
-   * @param {HTMLElement} grid  holds the self tile, #self-tile
-   * @param {HTMLElement} screens  holds shared screens
+   * @param {HTMLElement} grid  holds the self tile, #self-tile, and new tiles (StageLayout moves them about)
    * @param {HTMLTemplateElement} tileTemplate @param {HTMLTemplateElement} screenTemplate
    */
-  constructor(grid, screens, tileTemplate, screenTemplate) {
+  constructor(grid, tileTemplate, screenTemplate) {
     this.grid = grid;
-    this.screens = screens;
     this.tileTemplate = tileTemplate;
     this.screenTemplate = screenTemplate;
     /** @type {HTMLElement} */
@@ -41,14 +40,17 @@ export class TileGrid {
     /** Called when a remote video may not play sound until the person clicks (autoplay policy). */
     this.onSoundBlocked = () => {};
     /**
-     * Called when tiles come, go or change size: media through the server subscribes to the videos on screen, each
-     * at the layer that fits (visiblePeerIds, tileSizes).
+     * Called when what is on screen changes: tiles laid out again (paging, pinning, a tile come or gone) or resized.
+     * The one hook for everything that follows the visible tiles (visiblePeerIds, tileSizes): media through the
+     * server subscribes to the videos on screen, each at the layer that fits; the page announces the visible peers.
      */
     this.onLayout = () => {};
+    /** Called when tiles come or go: the layout places them, then calls onLayout. Without a layout, onLayout at once. */
+    this.onTilesChanged = () => this.onLayout();
     this.resizes = typeof ResizeObserver === "function" ? new ResizeObserver(() => this.onLayout()) : null;
   }
 
-  /** The peers whose tiles are on screen now (laid out, not hidden). @returns {Set<string>} */
+  /** The peers whose tiles are on screen now (laid out, not hidden: on this page). @returns {Set<string>} */
   visiblePeerIds() {
     const visible = new Set();
     for (const [peerId, tile] of this.tiles) {
@@ -65,6 +67,40 @@ export class TileGrid {
       sizes.set(peerId, { width: video.clientWidth, height: video.clientHeight });
     }
     return sizes;
+  }
+
+  /** Every tile by layout key (see layout.js): shared screens, the self view, then the others as they joined. */
+  elementsByKey() {
+    /** @type {Map<string, HTMLElement>} */
+    const elements = new Map();
+    for (const [peerId, tile] of this.screenTiles) elements.set(SCREEN_PREFIX + peerId, tile);
+    elements.set(SELF, this.selfTile);
+    for (const [peerId, tile] of this.tiles) elements.set(peerId, tile);
+    return elements;
+  }
+
+  /** The tile a layout key names, if it exists. @param {string} key */
+  tileOf(key) {
+    return this.elementsByKey().get(key) || null;
+  }
+
+  /**
+   * Float an emoji up over someone's tile (a reaction), then let it go.
+   * @param {string} key  a peer id, or SELF @param {string} emoji
+   */
+  float(key, emoji) {
+    const tile = this.tileOf(key);
+    if (!tile) return;
+    const bubble = document.createElement("span");
+    bubble.className = "tile-reaction";
+    bubble.setAttribute("aria-hidden", "true"); // the page announces it in words
+    bubble.textContent = emoji;
+    bubble.style.left = `${15 + Math.random() * 55}%`;
+    const frame = tile.querySelector(".tile-frame");
+    frame.append(bubble);
+    const drop = () => bubble.remove();
+    bubble.addEventListener("animationend", drop);
+    window.setTimeout(drop, 4000); // where animations are off (reduced motion)
   }
 
   /** @param {MediaStream | null} stream */
@@ -95,7 +131,6 @@ export class TileGrid {
       this.tiles.set(peerId, tile);
       if (this.resizes) this.resizes.observe(tile);
       this.updateCount();
-      this.onLayout();
     }
     this.rename(peerId, name);
     return tile;
@@ -175,7 +210,7 @@ export class TileGrid {
       tile.dataset.screenFor = peerId;
       const created = tile;
       tile.querySelector("video").addEventListener("playing", () => (created.dataset.video = "playing"));
-      this.screens.append(tile);
+      this.grid.prepend(tile);
       this.screenTiles.set(peerId, tile);
     }
     tile.querySelector(".tile-label").textContent = peerId
@@ -227,7 +262,6 @@ export class TileGrid {
     tile.remove();
     this.tiles.delete(peerId);
     this.updateCount();
-    this.onLayout();
   }
 
   removeAll() {
@@ -235,13 +269,13 @@ export class TileGrid {
     for (const peerId of [...this.screenTiles.keys()]) if (peerId) this.removeScreen(peerId);
   }
 
-  /** How many people are in the call, us included. */
+  /** How many people are in the call, us included; not those whose page is gone (away, the seat kept a while). */
   get count() {
-    return this.tiles.size + 1;
+    return [...this.tiles.values()].filter((tile) => tile.dataset.away !== "true").length + 1;
   }
 
   updateCount() {
-    this.grid.dataset.count = String(this.count);
-    this.screens.parentElement.dataset.screens = String(this.screenTiles.size);
+    this.grid.closest("#stage").dataset.screens = String(this.screenTiles.size);
+    this.onTilesChanged();
   }
 }

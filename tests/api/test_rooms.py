@@ -259,6 +259,23 @@ def test_a_key_without_an_owner_has_no_rooms(link_room):
         assert response.json()["code"] == "api-key-has-no-owner"
 
 
+def test_the_owner_sets_the_lobby_and_a_password_and_removes_it_through_the_api(client_for, alice):
+    from meetings import actions
+    from meetings.models import Room
+
+    room = actions.create_room(alice, "Interviews")
+    client = client_for(alice)
+    response = client.patch(f"/api/v1/rooms/{room.slug}/", {"requires_approval": True, "password": "s3same"},
+                            format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["requires_approval"] is True and body["has_password"] is True and "password" not in body
+    room = Room.objects.get(pk=room.pk)
+    assert room.check_password("s3same") and room.requires_approval
+    response = client.patch(f"/api/v1/rooms/{room.slug}/", {"password": ""}, format="json")
+    assert response.json()["has_password"] is False
+
+
 def test_alice_chooses_her_rooms_media_route(client_for, alice, link_room):
     client = client_for(alice)
     assert client.get(room_url(link_room)).json()["media_route"] == "auto"

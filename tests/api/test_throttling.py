@@ -52,3 +52,20 @@ def test_the_rooms_api_is_not_throttled(client_for, alice):
     client = client_for(alice)
 
     assert all(client.get("/api/v1/rooms/").status_code == 200 for _ in range(5))
+
+
+def test_guests_in_fresh_sessions_from_one_address_share_a_budget(alice):
+    from django.test import Client
+    from django.urls import reverse
+
+    from meetings import actions
+    from meetings.models import Room
+
+    room = actions.create_room(alice, "Open house", Room.Access.ANYONE)
+    statuses = []
+    for _ in range(3):
+        guest = Client()  # a new session each time, as a script would make them
+        guest.post(reverse("room", args=[room.slug]), {"name": "Gus"})
+        statuses.append(guest.post(token_url(room), "{}", content_type="application/json").status_code)
+
+    assert statuses == [201, 201, 429]

@@ -22,6 +22,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Assertions wait on what the page shows; on a machine busy with other suites a round trip through the server can
+# take longer than Playwright's default 5 s, so they wait up to 15 s (still for the signal, never a fixed sleep).
+expect.set_options(timeout=15_000)
+
 DESKTOP = {"width": 1280, "height": 800}
 JOIN_TIMEOUT_MS = 30_000
 PHONE = {"width": 390, "height": 844}

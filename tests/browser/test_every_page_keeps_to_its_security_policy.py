@@ -65,3 +65,40 @@ def test_a_call_with_chat_and_a_screen_keeps_to_the_policy(sign_in, make_room):
     alice.wait_for_function("() => !!document.querySelector('[data-screen-for] video')")
     for page in (alice, bob):
         assert violations(page) == []
+
+
+def test_the_pages_for_outsiders_the_error_pages_and_the_effects_keep_to_the_policy(sign_in, make_room,
+                                                                                   redis_deployment, browser,
+                                                                                   worker):
+    slug = make_room("Open door", access="anyone")
+    token = redis_deployment.run_python(
+        "import json\nfrom accounts.models import User\nfrom meetings import invites\nfrom meetings.models import Room\n"
+        f"invite = invites.create_invite(Room.objects.get(slug={slug!r}), User.objects.get(username='alice'))\n"
+        "print(json.dumps(invite.token))"
+    )
+    alice = sign_in("alice")
+    alice.context.add_init_script(RECORD_VIOLATIONS)
+    for path in (f"/r/{slug}/settings/", "/r/no-such-room/"):
+        alice.goto(path)
+        alice.wait_for_load_state("networkidle")
+        assert violations(alice) == [], path
+
+    outsider = browser.new_context(base_url=worker.base_url)
+    try:
+        page = outsider.new_page()
+        page.context.add_init_script(RECORD_VIOLATIONS)
+        for path in (f"/i/{token}/", f"/r/{slug}/", "/i/not-an-invite/"):
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            assert violations(page) == [], path
+    finally:
+        outsider.close()
+
+    # Background blur and noise suppression compile WebAssembly and load a worklet: 'wasm-unsafe-eval' and 'self'.
+    join(alice, slug)
+    alice.get_by_role("button", name="Devices").click()
+    alice.get_by_label("Background").select_option("blur")
+    expect(alice.locator("#self-tile")).to_have_attribute("data-effect", "blur", timeout=30_000)
+    alice.get_by_label("Noise suppression: keep your voice, drop the noise around it").check()
+    expect(alice.locator("#self-tile")).to_have_attribute("data-noise-suppression", "true", timeout=30_000)
+    assert violations(alice) == []

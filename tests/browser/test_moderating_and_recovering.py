@@ -75,12 +75,28 @@ def test_alice_admits_carol_from_the_lobby_and_removes_bob(redis_deployment, sig
     expect(alice.locator(REMOTE_VIDEO)).to_have_count(2)
 
     alice.get_by_role("button", name="Remove Bob").click()
+    confirm = alice.get_by_role("dialog", name="Remove Bob from the meeting?")
+    expect(confirm).to_contain_text("cannot come back to this meeting")
+    confirm.get_by_role("button", name="Cancel").click()
+    expect(bob.locator("#room[data-state=joined]")).to_be_attached()
+    alice.get_by_role("button", name="Remove Bob").click()
+    confirm.get_by_role("button", name="Remove", exact=True).click()
     expect(bob.get_by_role("heading", name="You were removed from the meeting")).to_be_visible()
+    expect(bob.locator("#room-ended-rejoin")).to_be_hidden()  # it would be refused: not offered
+    expect(bob.get_by_role("link", name="Home")).to_be_visible()
     for page in (alice, carol):
         expect(page.locator("[data-tile-for]")).to_have_count(1)
         expect(page.get_by_text("2 people in the meeting")).to_be_visible()
     expect(alice.locator("#room-announcer")).to_contain_text("Bob left.")
     expect(alice.locator("#people-list")).not_to_contain_text("Bob")
+
+    alice.get_by_role("button", name="End the meeting for everyone").click()
+    alice.get_by_role("dialog", name="End the meeting for everyone?").get_by_role("button", name="End the meeting").click()
+    expect(alice.get_by_role("heading", name="The meeting has ended")).to_be_visible()
+    expect(alice.locator("#room-ended-text")).to_have_text("You ended the meeting for everyone.")
+    expect(carol.locator("#room-ended-text")).to_have_text("Alice ended the meeting for everyone.")
+    for page in (alice, carol):
+        expect(page.locator("#room-ended-rejoin")).to_be_hidden()
 
 
 def test_everyone_sees_when_a_recording_runs(redis_deployment, sign_in, make_room, artifacts):

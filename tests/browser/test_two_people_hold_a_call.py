@@ -1,5 +1,7 @@
 """Two people hold a video call in real Chromium, through a real daphne and Redis, and see each other's video play."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -152,3 +154,21 @@ def test_when_the_server_crashes_the_call_goes_on_and_both_take_their_seats_back
         expect(page.get_by_text("2 people in the meeting")).to_be_visible()
     assert [page.locator(REMOTE_VIDEO).get_attribute("data-peer-id") for page in (alice, bob)] == peer_ids
     assert_remote_video_plays(alice, bob)
+
+
+def test_someone_whose_browser_closed_without_leaving_shows_as_connection_lost_and_is_not_counted(sign_in, make_room):
+    slug = make_room("Closed laptop")
+    alice = join(sign_in("alice"), slug)
+    bob = join(sign_in("bob"), slug)
+    assert_remote_video_plays(alice)
+    expect(alice.get_by_text("2 people in the meeting")).to_be_visible()
+
+    bob.context.close()  # no "leave": the seat is kept for the resume window
+    bobs_tile = alice.locator("[data-tile-for]")
+    expect(bobs_tile).to_have_attribute("data-away", "true", timeout=30_000)
+    expect(bobs_tile.get_by_text("Connection lost")).to_be_visible()
+    expect(bobs_tile.get_by_text("Reconnecting…")).to_be_hidden()
+    expect(alice.locator("#room-status")).to_have_text("Only you are here")
+    expect(alice.locator("#people-badge")).to_have_text("1")
+    alice.get_by_role("button", name=re.compile("^Participants")).click()
+    expect(alice.locator("#people-list [data-person]").filter(has_text="Bob")).to_contain_text("connection lost")

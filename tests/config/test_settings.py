@@ -34,10 +34,27 @@ def test_with_nothing_set_but_debug_the_defaults_work():
     assert code == 0, errors
 
 
-def test_the_development_secret_key_is_refused_without_debug():
-    code, errors = settings_with({"ROOM_TOKEN_SECRET": "x" * 40})
+def test_the_development_secret_key_is_refused_without_debug(tmp_path):
+    code, errors = settings_with({"ROOM_TOKEN_SECRET": "x" * 40, "CONFER_VAR_DIR": str(tmp_path)})
     assert code != 0
     assert "SECRET_KEY is not set" in errors
+
+
+def test_manage_py_in_a_fresh_shell_finds_the_secrets_scripts_run_keeps_in_the_var_dir(tmp_path):
+    (tmp_path / "secret_key").write_text("k" * 64 + "\n")
+    (tmp_path / "room_token_secret").write_text("t" * 64 + "\n")
+    script = ("import django; django.setup(); from django.conf import settings as s; "
+              "print(s.SECRET_KEY == 'k' * 64, s.ROOM_TOKEN_SECRET == 't' * 64)")
+    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "ROOM_TOKEN_SECRET"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "CONFER_VAR_DIR": str(tmp_path)})
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+    # The environment still wins over the files.
+    env["SECRET_KEY"] = "e" * 64
+    script = "import django; django.setup(); from django.conf import settings as s; print(s.SECRET_KEY == 'e' * 64)"
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True)
+    assert result.stdout.split() == ["True"], result.stderr
 
 
 @pytest.mark.parametrize(

@@ -185,6 +185,7 @@ const cases = {
     assert.equal(ended.code, 4012);
     assert.equal(ended.title, "You were removed from the meeting");
     assert.equal(ended.retry, null, "nothing to rejoin");
+    assert.equal(ended.rejoin, false, "no Rejoin offered: it would be refused");
     assert.equal(storage.getItem(connection.ticketKey), null);
     assert.deepEqual(await timers.runDue(), [], "no reconnection is scheduled");
   },
@@ -197,6 +198,7 @@ const cases = {
     await settle();
     const [, ended] = events.find(([type]) => type === "ended");
     assert.equal(ended.retry, "later");
+    assert.equal(ended.rejoin, true);
   },
 
   async "a password room asks for the password and joins with it"() {
@@ -219,6 +221,7 @@ const cases = {
     const [, ended] = events.find(([type]) => type === "ended");
     assert.equal(ended.code, 4003);
     assert.equal(ended.text, "You are not a member of this room.");
+    assert.equal(ended.rejoin, false);
     assert.deepEqual(await timers.runDue(), []);
   },
 
@@ -230,6 +233,7 @@ const cases = {
     assert.deepEqual(delays, RECONNECT_DELAYS_MS);
     const [, ended] = events.find(([type]) => type === "ended");
     assert.equal(ended.gaveUp, true);
+    assert.equal(ended.rejoin, true);
   },
 
   async "leaving says goodbye, forgets the ticket and never reconnects"() {

@@ -83,3 +83,40 @@ def test_people_without_staff_rights_cannot_see_the_room_admin(client, carol):
     client.force_login(carol)
     response = client.get(CHANGELIST)
     assert response.status_code == 302
+
+
+def room_form_data(room, **changes):
+    data = {
+        "name": room.name, "owner": room.owner_id, "access": room.access, "max_participants": room.max_participants,
+        "ice_transport_policy": room.ice_transport_policy, "media_route": room.media_route, "password": "",
+        "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0,
+        "participants-TOTAL_FORMS": 0, "participants-INITIAL_FORMS": 0,
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not False}
+
+
+def test_the_room_page_has_the_lobby_the_network_route_and_a_password_field(admin_client, alices_room):
+    html = admin_client.get(reverse("admin:meetings_room_change", args=[alices_room.pk])).content.decode()
+    for name in ("requires_approval", "ice_transport_policy", "password", "clear_password", "is_locked"):
+        assert f'name="{name}"' in html, name
+
+
+def test_a_password_set_in_the_admin_is_kept_as_a_hash_and_can_be_removed(admin_client, alices_room):
+    url = reverse("admin:meetings_room_change", args=[alices_room.pk])
+    response = admin_client.post(url, room_form_data(alices_room, password="open sesame", requires_approval="on"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    alices_room.refresh_from_db()
+    assert alices_room.requires_approval
+    assert alices_room.check_password("open sesame") and "open sesame" not in alices_room.password_hash
+
+    admin_client.post(url, room_form_data(alices_room, clear_password="on", requires_approval="on"))
+    alices_room.refresh_from_db()
+    assert not alices_room.has_password
+    assert alices_room.requires_approval
+
+
+def test_the_admin_says_recorder_processes(admin_client):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Recorder processes" in html
+    assert "processs" not in html

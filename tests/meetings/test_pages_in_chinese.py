@@ -67,3 +67,14 @@ def test_the_javascript_catalog_holds_the_room_scripts_strings_in_chinese(client
     script = client.get(reverse("javascript-catalog"), **CHINESE).content.decode()
     for text in ("只有你在这里", "连接已断开，正在重新连接…", "%(name)s 说：%(text)s"):
         assert json.dumps(text)[1:-1] in script  # the catalog is JSON, non-ASCII escaped
+
+
+def test_every_string_of_the_site_and_the_room_script_has_a_chinese_translation():
+    import subprocess
+    from pathlib import Path
+
+    locale = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES"
+    for catalog in ("django.po", "djangojs.po"):
+        result = subprocess.run(["msgfmt", "--statistics", "-o", "/dev/null", str(locale / catalog)],
+                                capture_output=True, text=True, check=True)
+        assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, (catalog, result.stderr)

@@ -12,7 +12,7 @@ def test_alice_sees_her_rooms_with_link_access_size_lock_and_settings(client, al
     html = client.get(reverse("my_rooms")).content.decode()
     assert "Design review" in html and "Board meeting" in html
     assert f'data-copy="http://testserver/r/{alices_room.slug}/"' in html
-    assert "Anyone with the link" in html
+    assert "Anyone signed in" in html  # alices_room: access "link"
     assert "Members only" in html
     assert "Up to 8 people" in html
     assert "Locked" in html

@@ -109,6 +109,62 @@ def test_the_room_page_form_for_new_rooms_keeps_to_name_access_and_size(client, 
     assert Room.objects.count() == 0
 
 
+def test_alice_makes_a_guest_invite_link_for_a_day_sees_it_listed_and_revokes_it(client, alice, alices_room):
+    from django.utils import timezone
+
+    from meetings.models import Invite
+
+    client.force_login(alice)
+    response = client.post(reverse("room_invite_create", args=[alices_room.slug]), {"lifetime": "day"})
+    invite = Invite.objects.get(room=alices_room)
+    assert response.status_code == 302 and response["Location"].endswith(f"#invite-{invite.pk}")
+    hours = (invite.expires_at - timezone.now()).total_seconds() / 3600
+    assert 23.9 < hours <= 24
+    html = client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+    assert f'data-copy="http://testserver/i/{invite.token}/"' in html
+    assert "Works until" in html
+
+    client.post(reverse("room_invite_revoke", args=[alices_room.slug, invite.pk]))
+    invite.refresh_from_db()
+    assert invite.revoked_at is not None
+    html = client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+    assert "Revoked" in html
+    assert f'data-copy="http://testserver/i/{invite.token}/"' not in html  # nothing to copy any more
+
+
+def test_an_invite_link_until_revoked_and_a_bad_lifetime(client, alice, alices_room):
+    from meetings.models import Invite
+
+    client.force_login(alice)
+    client.post(reverse("room_invite_create", args=[alices_room.slug]), {"lifetime": ""})
+    assert Invite.objects.get(room=alices_room).expires_at is None
+    response = client.post(reverse("room_invite_create", args=[alices_room.slug]), {"lifetime": "forever"}, follow=True)
+    assert "Choose how long the link should work." in response.content.decode()
+    assert Invite.objects.filter(room=alices_room).count() == 1
+
+
+def test_only_the_owner_makes_or_revokes_invites(client, alice, bob, alices_room):
+    from meetings import invites
+
+    invite = invites.create_invite(alices_room, created_by=alice)
+    client.force_login(bob)
+    assert client.post(reverse("room_invite_create", args=[alices_room.slug]), {"lifetime": "day"}).status_code == 403
+    assert client.post(reverse("room_invite_revoke", args=[alices_room.slug, invite.pk])).status_code == 403
+    invite.refresh_from_db()
+    assert invite.revoked_at is None
+
+
+def test_the_room_link_says_who_it_works_for(client, alice, alices_room, alices_members_room):
+    from meetings import actions
+
+    client.force_login(alice)
+    assert "works for anyone with an account" in client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+    members = client.get(reverse("room_settings", args=[alices_members_room.slug])).content.decode()
+    assert "works only for you and the room&#x27;s members" in members or "works only for you and the room's members" in members
+    actions.update_room(alices_room, access=Room.Access.ANYONE)
+    assert "Anyone with this link can join" in client.get(reverse("room_settings", args=[alices_room.slug])).content.decode()
+
+
 def test_alice_chooses_the_media_route_and_a_form_without_it_keeps_it(client, alice, alices_room, settings):
     settings.JANUS_URLS = ["ws://127.0.0.1:8188"]
     client.force_login(alice)

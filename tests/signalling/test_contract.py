@@ -25,8 +25,10 @@ def table_after(heading):
 
 
 def test_the_close_code_table_of_the_docs_is_the_contract():
-    documented = {(int(code), name, reconnect, seat) for code, name, _, reconnect, seat in table_after("### Close codes")}
-    assert documented == {(c.code, c.name, c.reconnect, "gone" if c.seat_gone else "kept") for c in contract.CLOSE_CODES}
+    documented = {(int(code), name, reconnect, seat, rejoin)
+                  for code, name, _, reconnect, seat, rejoin in table_after("### Close codes")}
+    assert documented == {(c.code, c.name, c.reconnect, "gone" if c.seat_gone else "kept", "yes" if c.rejoin else "no")
+                          for c in contract.CLOSE_CODES}
 
 
 def test_every_close_code_the_server_sends_is_one_an_application_may_send():

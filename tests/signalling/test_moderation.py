@@ -77,6 +77,7 @@ async def test_ending_the_meeting_closes_everyone_and_the_next_join_starts_afres
     for peer in (alice_peer, bob_peer):
         error = await peer.receive_type("error")
         assert error["code"] == "meeting-ended"
+        assert error["by"] == alice_peer.peer_id  # so Alice is told she ended it, Bob that Alice did
         assert (await peer.communicator.receive_output(2))["code"] == 4013
     assert await Meeting.objects.filter(room=alices_room, ended_reason="ended").aexists()
 
@@ -93,3 +94,27 @@ async def test_alice_makes_bob_a_moderator_and_then_bob_can_lock(peers, alice, b
     assert updated["peer"]["role"] == "moderator"
     await bob_peer.send({"type": "lock"})
     assert (await alice_peer.receive_type("room-updated"))["room"]["is_locked"] is True
+
+
+async def test_a_meeting_ended_from_the_api_or_the_admin_says_by_nobody(peers, alice, bob, alices_room):
+    from asgiref.sync import sync_to_async
+
+    from meetings import actions
+    from signalling.publish import apublish
+
+    bob_peer = await seat(peers, alices_room, bob)
+    await apublish(await sync_to_async(actions.end_meeting)(alices_room))
+    error = await bob_peer.receive_type("error")
+    assert error["code"] == "meeting-ended" and error["by"] is None
+
+
+async def test_mute_everyone_asks_every_other_open_microphone_to_turn_off(peers, alice, bob, carol, alices_room):
+    alice_peer = await seat(peers, alices_room, alice, state={"audio": True})
+    bob_peer = await seat(peers, alices_room, bob, state={"audio": True})
+    carol_peer = await seat(peers, alices_room, carol, state={"audio": False})
+    await bob_peer.send({"type": "mute-everyone"})
+    assert (await bob_peer.receive_type("error"))["code"] == "not-allowed"
+    await alice_peer.send({"type": "mute-everyone"})
+    assert await bob_peer.receive_type("mute") == {"type": "mute", "kind": "audio", "by": alice_peer.peer_id}
+    assert [m for m in await carol_peer.receive_all() if m["type"] == "mute"] == []  # already off
+    assert [m for m in await alice_peer.receive_all() if m["type"] == "mute"] == []  # not the asker

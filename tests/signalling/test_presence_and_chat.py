@@ -97,3 +97,27 @@ async def test_a_private_message_to_a_peer_of_another_room_is_refused(peers, ali
     await carol_peer.send({"type": "chat", "text": "hi", "to": alice_peer.peer_id})
     assert (await carol_peer.receive_type("error"))["code"] == "unknown-peer"
     assert await alice_peer.nothing_more()
+
+
+async def test_raised_hands_are_a_queue_in_the_order_they_went_up(peers, alice, bob, carol, alices_room):
+    alice_peer = await seat(peers, alices_room, alice)
+    bob_peer = await seat(peers, alices_room, bob)
+    carol_peer = await seat(peers, alices_room, carol, state={"hand": True})
+    carol_joined = await alice_peer.receive_type("peer-joined")
+    while carol_joined["peer"]["peer_id"] != carol_peer.peer_id:
+        carol_joined = await alice_peer.receive_type("peer-joined")
+    assert carol_joined["peer"]["hand_raised_at"] is not None
+    await bob_peer.send({"type": "state", "hand": True})
+    bob_up = (await alice_peer.receive_type("peer-updated"))["peer"]
+    assert bob_up["hand_raised_at"] > carol_joined["peer"]["hand_raised_at"]
+    await bob_peer.send({"type": "state", "hand": True, "audio": True})  # already up: keeps its place
+    assert (await alice_peer.receive_type("peer-updated"))["peer"]["hand_raised_at"] == bob_up["hand_raised_at"]
+    await carol_peer.send({"type": "state", "hand": False})
+    carol_down = (await alice_peer.receive_type("peer-updated"))["peer"]
+    assert carol_down["hand"] is False and carol_down["hand_raised_at"] is None
+    await carol_peer.send({"type": "state", "hand": True})
+    carol_again = (await alice_peer.receive_type("peer-updated"))["peer"]
+    assert carol_again["hand_raised_at"] > bob_up["hand_raised_at"]  # to the back of the queue
+    late = await seat(peers, alices_room, alice)  # a newcomer's snapshot carries the same times
+    by_name = {peer["name"]: peer["hand_raised_at"] for peer in late.welcome["state"]["peers"]}
+    assert by_name["Bob"] == bob_up["hand_raised_at"] and by_name["Carol"] == carol_again["hand_raised_at"]

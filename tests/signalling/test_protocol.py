@@ -41,6 +41,8 @@ VALID = [
     ({"type": "deny", "peer_id": "p_1"}, True),
     ({"type": "start-recording"}, True),
     ({"type": "stop-recording"}, True),
+    ({"type": "mute-everyone"}, True),
+    ({"type": "reaction", "emoji": "👍"}, True),
     ({"type": "offer", "to": "p_1", "description": OFFER, "extra": "ignored"}, True),
     ({"type": "sfu-publish", "description": OFFER}, True),
     ({"type": "sfu-unpublish"}, True),

@@ -65,3 +65,17 @@ def test_deleting_a_room_is_told(heard, alice):
     room = actions.create_room(alice, "Short-lived")
     actions.delete_room(room)
     assert heard == [("room_created", "Short-lived", None), ("room_deleted", "Short-lived", None)]
+
+
+async def test_joining_a_meeting_is_remembered_for_the_accounts_recent_rooms_and_not_for_a_service(peers, alice, bob):
+    from asgiref.sync import sync_to_async
+
+    from meetings.models import RoomVisit
+    from tests.signalling_client import room_token
+
+    room = await sync_to_async(actions.create_room)(alice, "Planning")
+    await seat(peers, room, bob)
+    service = await peers(room.slug)
+    await service.join(room_token(room.slug, "ext:1:customer-42", "Dana"))
+    visits = await sync_to_async(list)(RoomVisit.objects.values_list("user__username", "room__name"))
+    assert visits == [("bob", "Planning")]
