@@ -78,6 +78,7 @@ class RoomConsumer(SignallingSocket):
         self.peer_id = None
         self.seat = None  # None before joining, then "lobby" or "joined"; None again once released
         self.peers = {}  # peer id -> channel name of the others in this room, kept current by room events
+        self.unknown_peers = {}  # peer id -> until when a relay to it is refused without asking the database
         self.seq = 0
         self.last_reaction = float("-inf")
         self.early = {}  # seq -> a room event that came before the ones it follows
@@ -216,7 +217,15 @@ class RoomConsumer(SignallingSocket):
             if protocol.sdp_sends_media(message["description"]["sdp"]):
                 raise UserError("not-allowed", "Your role may receive but not send audio or video.", message.type)
         to = message["to"]
-        channel = self.peers.get(to) or await db.run(seats.channel_of, self.room.pk, to, write=False)
+        channel = self.peers.get(to)
+        if channel is None and to != self.peer_id and self.unknown_peers.get(to, 0.0) < time.monotonic():
+            # The map can miss a peer for a moment (its peer-joined event still on the way): ask the database, but
+            # once a second at most for a given name, so relays to nobody cost no more than relays to somebody.
+            channel = await db.run(seats.channel_of, self.room.pk, to, write=False)
+            if channel is None:
+                if len(self.unknown_peers) > 64:
+                    self.unknown_peers.clear()
+                self.unknown_peers[to] = time.monotonic() + 1.0
         if channel is None or to == self.peer_id:
             raise UserError("unknown-peer", f"There is no peer {to[:32]} in this room.", message.type)
         payload = protocol.relayed(message, self.peer_id)

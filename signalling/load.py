@@ -31,6 +31,7 @@ class LagMonitor:
         self.loop = loop
         self.lag = 0.0  # the last tick's lateness
         self.stalls = []  # (when, seconds) of the recent ticks that were late by more than a tick
+        self.stalled = 0.0
         self.due = time.monotonic() + TICK
         self.handle = loop.call_at(loop.time() + TICK, self.tick)
 
@@ -41,13 +42,13 @@ class LagMonitor:
             self.stalls.append((now, self.lag))
         if self.stalls and now - self.stalls[0][0] > REMEMBER:
             self.stalls = [(when, lag) for when, lag in self.stalls if now - when <= REMEMBER]
+        self.stalled = sum(lag for _, lag in self.stalls)
         self.due = now + TICK
         self.handle = self.loop.call_at(self.loop.time() + TICK, self.tick)
 
     def stalled_for(self):
-        """The seconds this loop stood still in the last REMEMBER seconds."""
-        now = time.monotonic()
-        return sum(lag for when, lag in self.stalls if now - when <= REMEMBER)
+        """The seconds this loop stood still in the last REMEMBER seconds (as of the last tick)."""
+        return self.stalled
 
 
 def watch():

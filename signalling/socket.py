@@ -249,7 +249,10 @@ class SignallingSocket(AsyncWebsocketConsumer):
         self.dropped += 1
         if self.valve.works:
             waiting = self.valve_queue_size() + 1
-            self.valve.hold(min(settings.SIGNALLING_FLOOD_HOLD_MAX, waiting / self.bucket.rate))
+            seconds = min(settings.SIGNALLING_FLOOD_HOLD_MAX, waiting / self.bucket.rate)
+            self.valve.hold(seconds)
+            # A flood earns no burst: the bucket starts filling again when reading does.
+            self.bucket.updated = max(self.bucket.updated, time.monotonic() + seconds)
         elif self.dropped >= settings.SIGNALLING_FLOOD_LIMIT:
             await self.refuse(ProtocolError("flooding", "Too many messages; the connection was closed."))
             return
@@ -265,8 +268,6 @@ class SignallingSocket(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
-        # Read nothing more from a socket being refused: what it sends now would only be parsed to be thrown away.
-        self.valve.hold(settings.SIGNALLING_FLOOD_HOLD_MAX)
         metrics.refused(error.code)
         try:
             await self.send_payload(protocol.error_message(error.code, error.message, fatal=True, **error.details))
