@@ -21,6 +21,9 @@ async def handle(websocket):
     peer_id = f"p_{next(ids)}"
     peers = rooms.setdefault(room, {})
     roster = [{"peer_id": other} for other in peers]
+    joined = json.dumps({"type": "peer-joined", "peer": {"peer_id": peer_id}})
+    for other in list(peers.values()):  # those already in the room learn of the newcomer, as from Confer
+        await other.send(joined)
     peers[peer_id] = websocket
     await websocket.send(json.dumps({"type": "welcome", "version": 1, "peer_id": peer_id, "roster": roster,
                                      "state": {"seq": 0}, "token_length": len(join.get("token", ""))}))

@@ -315,7 +315,7 @@ SIGNALLING_FLOOD_LIMIT = env_int("SIGNALLING_FLOOD_LIMIT", 100, minimum=1)
 # A socket over its rate is not read again for as long as it takes to earn what it already sent, up to this long.
 SIGNALLING_FLOOD_HOLD_MAX = env_int("SIGNALLING_FLOOD_HOLD_MAX", 5, minimum=1)
 # An overloaded worker drops relays that waited this long for their turn, and tells their senders (signalling/load.py).
-SIGNALLING_SHED_AFTER = env_int("SIGNALLING_SHED_AFTER_MS", 500, minimum=10) / 1000
+SIGNALLING_SHED_AFTER = env_int("SIGNALLING_SHED_AFTER_MS", 200, minimum=10) / 1000
 MEETING_EMPTY_TIMEOUT = env_int("MEETING_EMPTY_TIMEOUT", 120, minimum=0)
 # Threads a worker's signalling does its database work on (signalling/db.py), apart from Django's request thread.
 SIGNALLING_DB_THREADS = env_int("SIGNALLING_DB_THREADS", 4, minimum=1, maximum=64)
