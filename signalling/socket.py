@@ -138,7 +138,14 @@ class SignallingSocket(AsyncWebsocketConsumer):
 
     def after(self, seconds, message):
         """Post `message` to this socket in `seconds`."""
-        self.timers.append(asyncio.get_running_loop().call_later(seconds, self.post, message))
+        self.keep_timer(asyncio.get_running_loop().call_later(seconds, self.post, message))
+
+    def keep_timer(self, timer):
+        """Remember a timer to cancel when the socket goes, forgetting those that have already fired."""
+        now = asyncio.get_running_loop().time()
+        if len(self.timers) > 8:
+            self.timers = [kept for kept in self.timers if kept.when() > now and not kept.cancelled()]
+        self.timers.append(timer)
 
     def stop_timers(self):
         for timer in getattr(self, "timers", ()):
@@ -158,7 +165,7 @@ class SignallingSocket(AsyncWebsocketConsumer):
             self.post({"type": "socket.silent"})
             return
         loop = asyncio.get_running_loop()
-        self.timers.append(loop.call_later(settings.SIGNALLING_CLIENT_TIMEOUT - silent_for, self.watch_liveness))
+        self.keep_timer(loop.call_later(settings.SIGNALLING_CLIENT_TIMEOUT - silent_for, self.watch_liveness))
 
     async def socket_join_deadline(self, message):
         if not self.joined() and not self.closing:
