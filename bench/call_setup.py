@@ -182,6 +182,8 @@ def main():
                 sign_in(bob_context, worker.base_url, "bob", "bob-password-1").close()
                 for call in range(args.calls + 1):
                     bob = bob_context.new_page()
+                    bob.on("console", lambda message: console.append(f"bob {message.type}: {message.text}"))
+                    bob.on("pageerror", lambda error: console.append(f"bob pageerror: {error}"))
                     enter_room(bob, url)
                     try:
                         bob.wait_for_function("window.__callMarks && 'first_frame' in window.__callMarks",
