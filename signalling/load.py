@@ -13,7 +13,7 @@ Two measures, both cheap:
   sender down. The others' messages no longer queue behind a flood.
 - **The loop's lag.** A timer every 50 ms notes how late it fires. While the loop was stalled (a long garbage
   collection, a slow call), nothing was read or stamped: frames that arrived during the stall are read together
-  after it. The rate limit allows for that (`allowance`), so a client that kept to its rate is never closed as
+  after it. The rate limit allows for that (what a client could send in `LagMonitor.stalled`), so a client that kept to its rate is never closed as
   flooding because the server was late.
 """
 
@@ -31,7 +31,7 @@ class LagMonitor:
         self.loop = loop
         self.lag = 0.0  # the last tick's lateness
         self.stalls = []  # (when, seconds) of the recent ticks that were late by more than a tick
-        self.stalled = 0.0
+        self.stalled = 0.0  # seconds this loop stood still in the last REMEMBER seconds, as of the last tick
         self.due = time.monotonic() + TICK
         self.handle = loop.call_at(loop.time() + TICK, self.tick)
 
@@ -46,10 +46,6 @@ class LagMonitor:
         self.due = now + TICK
         self.handle = self.loop.call_at(self.loop.time() + TICK, self.tick)
 
-    def stalled_for(self):
-        """The seconds this loop stood still in the last REMEMBER seconds (as of the last tick)."""
-        return self.stalled
-
 
 def watch():
     """Start measuring this loop's lag (once per loop)."""
@@ -59,13 +55,6 @@ def watch():
             del _monitors[other]
         _monitors[loop] = LagMonitor(loop)
     return _monitors[loop]
-
-
-def allowance(rate):
-    """Extra messages the rate limit lets through for a client at `rate` a second: what it could have sent while
-    this worker's loop stood still."""
-    monitor = _monitors.get(asyncio.get_running_loop())
-    return rate * monitor.stalled_for() if monitor else 0.0
 
 
 def stamp_arrivals(receive):

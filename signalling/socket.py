@@ -38,6 +38,10 @@ class TokenBucket:
         self.tokens = float(burst)
         self.updated = time.monotonic()
 
+    def hold(self, seconds):
+        """Add nothing for `seconds` from now: a flood earns no burst while it is not being read."""
+        self.updated = max(self.updated, time.monotonic() + seconds)
+
     def take(self, at=None, allowance=0.0):
         """Take a token for a message that arrived `at` (monotonic; now by default). `allowance` raises the burst
         for a moment: what a client could have sent while the server was not reading (signalling.load)."""
@@ -79,7 +83,7 @@ class SignallingSocket(AsyncWebsocketConsumer):
         self.inbox = asyncio.Queue()
         self.arrived = time.monotonic()
         load.stamp_arrivals(receive)
-        load.watch()
+        self.loop_lag = load.watch()
         self.valve = load.ReadingValve(send)
         turn = asyncio.Lock()
 
@@ -200,7 +204,7 @@ class SignallingSocket(AsyncWebsocketConsumer):
         try:
             # Counted when it arrived, not when its turn came: a client that kept to its rate is not closed as
             # flooding because the server fell behind.
-            if not self.bucket.take(self.arrived, load.allowance(self.bucket.rate)):
+            if not self.bucket.take(self.arrived, self.bucket.rate * self.loop_lag.stalled):
                 await self.over_rate()
                 return
             self.dropped = 0
@@ -258,8 +262,7 @@ class SignallingSocket(AsyncWebsocketConsumer):
             waiting = self.valve_queue_size() + 1
             seconds = min(settings.SIGNALLING_FLOOD_HOLD_MAX, waiting / self.bucket.rate)
             self.valve.hold(seconds)
-            # A flood earns no burst: the bucket starts filling again when reading does.
-            self.bucket.updated = max(self.bucket.updated, time.monotonic() + seconds)
+            self.bucket.hold(seconds)
         elif self.dropped >= settings.SIGNALLING_FLOOD_LIMIT:
             await self.refuse(ProtocolError("flooding", "Too many messages; the connection was closed."))
             return
