@@ -231,6 +231,7 @@ class Recorder:
         self.gaps = 0
         self.seq_seen = {}
         self.types = {}
+        self.by_second = {}  # whole seconds since warm-up ended -> relay latencies (ms) that arrived in it
 
     def __call__(self, peer, message):
         now = clock()
@@ -253,6 +254,28 @@ class Recorder:
         self.received_ids.add(message_id)
         if sent >= self.warmup_until:
             self.latencies[kind].append((now - sent) * 1000)
+            if kind != "chat":
+                self.by_second.setdefault(int(now - self.warmup_until), []).append((now - sent) * 1000)
+
+    def periodic_stalls(self, period=10):
+        """Relay p99 second by second, and by the second's place in a `period`-second cycle (the housekeeping
+        beat, SIGNALLING_HEARTBEAT_SECONDS): a pass that stalls the worker every beat shows as one phase whose p99
+        stands above the others'. Returns the figures with the worst phase's p99 over the median phase's."""
+        seconds = sorted(self.by_second)
+        per_second = [round(percentile(self.by_second[second], 0.99), 2) for second in seconds]
+        phases = {}
+        for second in seconds:
+            phases.setdefault(second % period, []).extend(self.by_second[second])
+        phase_p99 = {phase: percentile(values, 0.99) for phase, values in sorted(phases.items())}
+        if not phase_p99:
+            return {}
+        ordered = sorted(phase_p99.values())
+        median = ordered[len(ordered) // 2]
+        return {"per_second_p99_ms": per_second,
+                "phase_p99_ms": {str(phase): round(value, 2) for phase, value in phase_p99.items()},
+                "worst_phase_over_median": round(max(ordered) / median, 2) if median else None,
+                "worst_second_over_median": round(max(per_second) / sorted(per_second)[len(per_second) // 2], 2)
+                if per_second and sorted(per_second)[len(per_second) // 2] else None}
 
 
 async def send_loop(peers, rate, until, kinds, counter, sent_log=None, stable=None):
@@ -445,7 +468,7 @@ async def scenario_signal(config, minter):
             "offered_per_s": config["rate"] * len(peers), "delivered_per_s": round(len(relays) / config["duration"]),
             "join": summary(joins), "relay": summary(relays), "closed_early": len(closed),
             "close_reasons": sorted(set(closed))[:5], "errors": len(recorder.errors),
-            "error_codes": sorted(set(recorder.errors))[:5]}
+            "error_codes": sorted(set(recorder.errors))[:5], "stalls": recorder.periodic_stalls()}
 
 
 async def send_signals(peers, rate, until, counter, size):

@@ -48,6 +48,7 @@ FULL = {
     "signal-throughput": {**SIGNAL, "rooms": 250, "rates": [2, 4, 6, 8, 10, 12, 14, 16, 20], "step_seconds": 6,
                           "p99_limit_ms": 20},
     "signal-overload": {**SIGNAL, "rooms": 250, "rate": 20},
+    "signal-250x8": {**SIGNAL, "rooms": 250, "rate": 8},  # 8,000 relays/s: where to profile the relay path
     "storm": {"rooms": 250, "sockets": 1000, "concurrency": 64, "limits": "default"},
     "join": {"idle_rooms": 125, "per_room": 8, "join_rooms": 20, "joins": 300},
     "relay-small": {"rooms": 10, "per_room": 4, "rate": 2, "duration": 20},
@@ -63,6 +64,7 @@ QUICK = {
     "signal-50x20": {**SIGNAL, "rooms": 10, "rate": 20, "duration": 3},
     "signal-throughput": {**SIGNAL, "rooms": 20, "rates": [2, 10], "step_seconds": 2, "p99_limit_ms": 20},
     "signal-overload": {**SIGNAL, "rooms": 20, "rate": 40, "duration": 3},
+    "signal-250x8": {**SIGNAL, "rooms": 20, "rate": 8, "duration": 3},
     "storm": {"rooms": 20, "sockets": 80, "concurrency": 16, "limits": "default"},
     "join": {"idle_rooms": 10, "per_room": 8, "join_rooms": 5, "joins": 30},
     "relay-small": {"rooms": 10, "per_room": 4, "rate": 2, "duration": 3},
@@ -187,12 +189,33 @@ def run_scenario(config_name, scenario, params):
             target.stop()
 
 
+def start_profilers(target):
+    """With BENCH_PROFILE=<directory>, py-spy samples each server process while the load runs.
+
+    It writes collapsed stacks (one line a stack, with its count) that `bench/report.py --profile` or a flame-graph
+    tool reads; docs/performance.md says what they showed.
+    """
+    directory = os.environ.get("BENCH_PROFILE")
+    if not directory:
+        return []
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    profilers = []
+    for n, pid in enumerate(target.pids):
+        out = Path(directory) / f"{target.name}-{n}-{pid}.txt"
+        profilers.append(subprocess.Popen(
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--rate", "250",
+             "--nonblocking", "--format", "raw", "--output", str(out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return profilers
+
+
 def drive(target, loadgen_config):
     server_cpu_before = sum(cpu_seconds(pid) for pid in target.pids)
     rss_before = [rss_bytes(pid) for pid in target.pids]
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, str(REPO / "bench" / "loadgen.py"), json.dumps(loadgen_config)],
                                stdout=subprocess.PIPE, text=True)
+    profilers = start_profilers(target)
     result, rss_ready, loadgen_cpu = None, None, 0.0
     for line in process.stdout:
         loadgen_cpu = cpu_seconds(process.pid) or loadgen_cpu
@@ -203,6 +226,9 @@ def drive(target, loadgen_config):
             result = message["result"]
     process.wait(timeout=60)
     wall = time.monotonic() - started
+    for profiler in profilers:  # py-spy writes its file on SIGINT
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(timeout=60)
     server_cpu = sum(cpu_seconds(pid) for pid in target.pids) - server_cpu_before
     cores = os.cpu_count()
     result = dict(result or {"failed": True})
