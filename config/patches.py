@@ -93,6 +93,27 @@ def daphne_reading_valve_misses():
     return missing
 
 
+def autobahn_lean_frames_misses():
+    """config.serve's lean protocol copies autobahn's onMessageEnd and swaps the protocol module's masker and
+    validator: they must still be what it replaces."""
+    import inspect
+
+    from autobahn.util import ObservableMixin
+    from autobahn.websocket import protocol
+    from daphne.ws_protocol import WebSocketProtocol
+
+    missing = missing_attributes(protocol, ["create_xor_masker", "Utf8Validator"])
+    source = inspect.getsource(protocol.WebSocketProtocol.onMessageEnd)
+    for needed in ("self.failedByMe", "self.message_data", "self._onMessage(payload, self.message_is_binary)",
+                   'self.fire("message"', "self.trackedTimings"):
+        if needed not in source:
+            missing.append(f"{needed} in WebSocketProtocol.onMessageEnd")
+    missing += missing_attributes(ObservableMixin, ["_parent", "_listeners", "fire"])
+    if "create_xor_masker(" not in inspect.getsource(protocol.WebSocketProtocol.processData):
+        missing.append("create_xor_masker( in WebSocketProtocol.processData")
+    return missing + missing_attributes(WebSocketProtocol, ["onMessage"])
+
+
 PATCHES = (
     Patch("config.serve eager writes", "Twisted", "pin Twisted back, or set WORKER_EAGER_WRITES=0",
           twisted_connection_misses),
@@ -102,6 +123,8 @@ PATCHES = (
           daphne_access_log_misses),
     Patch("signalling.load reading valve", "daphne / Twisted", "pin daphne back (a socket over its rate is then "
           "closed after SIGNALLING_FLOOD_LIMIT drops instead of read slowly)", daphne_reading_valve_misses),
+    Patch("config.serve lean frames", "autobahn / daphne", "pin autobahn back, or set WORKER_LEAN_FRAMES=0",
+          autobahn_lean_frames_misses),
     Patch("recordings.worker ICE host addresses", "aioice", "pin aioice back, or leave RECORDER_ICE_HOST_ADDRESSES "
           "unset", aioice_misses),
 )

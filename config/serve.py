@@ -80,9 +80,49 @@ def close_bad_frames_with_their_code():
     class ConferServer(Server):
         def listen_success(self, port):
             self.ws_factory.setProtocolOptions(failByDrop=False)
+            if os.environ.get("WORKER_LEAN_FRAMES", "1") != "0":
+                self.ws_factory.protocol = lean_websocket_protocol()
             super().listen_success(port)
 
     CommandLineInterface.server_class = ConferServer
+
+
+def lean_websocket_protocol():
+    """daphne's WebSocket protocol, without two costs autobahn adds to every message received (item 15 of
+    docs/performance.md; WORKER_LEAN_FRAMES=0 keeps autobahn's own):
+
+    - autobahn fires a "message" event for observers after handing each message on, building a Deferred, a
+      DeferredList and their callbacks, about 4.5 µs a message, though nothing in daphne observes it. Here the
+      event is fired only when something listens.
+    - autobahn 26 masks and validates frames with its own CFFI code (NVX), whose per-frame set-up costs about
+      5.6 µs for a 300-byte frame; wsaccel, the C extension autobahn used before, does the same in 1.5 µs. Here
+      the protocol module uses wsaccel's when it is installed (requirements.txt has it).
+    """
+    from daphne.ws_protocol import WebSocketProtocol
+
+    try:
+        from autobahn.websocket import protocol as autobahn_protocol
+        from wsaccel.utf8validator import Utf8Validator
+        from wsaccel.xormask import createXorMasker
+    except ImportError:
+        pass
+    else:
+        autobahn_protocol.create_xor_masker = createXorMasker
+        autobahn_protocol.Utf8Validator = Utf8Validator
+
+    class LeanWebSocketProtocol(WebSocketProtocol):
+        def onMessageEnd(self):
+            if self._parent is not None or (self._listeners and self._listeners.get("message")):
+                return super().onMessageEnd()
+            # autobahn's onMessageEnd, less the fire() that follows _onMessage.
+            if not self.failedByMe:
+                payload = b"".join(self.message_data)
+                if self.trackedTimings:
+                    self.trackedTimings.track("onMessage")
+                self._onMessage(payload, self.message_is_binary)
+            self.message_data = None
+
+    return LeanWebSocketProtocol
 
 
 # What every Confer worker runs with, unless its command line says otherwise: scripts/run and the tests start

@@ -133,3 +133,42 @@ async def test_a_socket_that_sends_into_a_closed_transport_marks_itself_closing_
     sock.base_send = base_send
     await sock.send_payload({"type": "pong"})
     assert sock.closing is True
+
+
+def test_an_autobahn_whose_message_end_changed_is_refused_by_name(monkeypatch):
+    from autobahn.websocket import protocol
+
+    def onMessageEnd(self):  # a rewrite that no longer fires "message" the way the lean copy leaves out
+        pass
+
+    monkeypatch.setattr(protocol.WebSocketProtocol, "onMessageEnd", onMessageEnd)
+    with pytest.raises(patches.PatchDoesNotFit) as refusal:
+        patches.check()
+    assert "config.serve lean frames: autobahn / daphne no longer has" in str(refusal.value)
+    assert "WORKER_LEAN_FRAMES=0" in str(refusal.value)
+
+
+def test_the_lean_protocol_masks_and_validates_with_wsaccel_and_fires_only_for_listeners():
+    from autobahn.websocket import protocol
+    from daphne.ws_protocol import WebSocketProtocol
+
+    lean = serve.lean_websocket_protocol()
+    assert issubclass(lean, WebSocketProtocol)
+    assert protocol.create_xor_masker.__module__.startswith("wsaccel")
+    assert protocol.Utf8Validator.__module__.startswith("wsaccel")
+
+    received, observed = [], []
+    socket_protocol = lean.__new__(lean)
+    socket_protocol.failedByMe = False
+    socket_protocol.trackedTimings = None
+    socket_protocol.message_is_binary = False
+    socket_protocol._onMessage = lambda payload, is_binary: received.append(payload)
+    socket_protocol.message_data = [b'{"type":', b'"ping"}']
+    socket_protocol.onMessageEnd()
+    assert received == [b'{"type":"ping"}'] and socket_protocol.message_data is None
+
+    socket_protocol.set_valid_events(["message"])
+    socket_protocol.on("message", lambda payload, is_binary: observed.append(payload))
+    socket_protocol.message_data = [b'{"type":"pong"}']
+    socket_protocol.onMessageEnd()
+    assert received[-1] == observed[-1] == b'{"type":"pong"}'
