@@ -231,8 +231,13 @@ class RoomConsumer(SignallingSocket):
         payload = protocol.relayed(message, self.peer_id)
         if self.hidden:
             payload["from_hidden"] = True  # the recorder: answer it, but draw no tile for it
+        event = {"type": "peer.relay", "room": self.slug, "payload": payload}
+        mate = self.local_mate(channel)
         try:
-            await self.channel_layer.send(channel, {"type": "peer.relay", "room": self.slug, "payload": payload})
+            if mate is not None:
+                await mate.take_now(mate.peer_relay, event)
+            else:
+                await self.channel_layer.send(channel, event)
         except ChannelFull:
             metrics.layer_error("channel-full")
             raise UserError("peer-unreachable", "That peer is not reading its messages; try again.", message.type)

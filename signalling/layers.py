@@ -9,7 +9,8 @@
 - Sending fails at once while Redis is away, answered as an internal error (4500) that clients resume after.
   Group membership is renewed by signalling.housekeeping every beat, and room events lost meanwhile show up to
   clients as a seq gap, which they repair with a resync.
-- InProcessChannelLayer: channels' in-memory layer without its per-message costs.
+- InProcessChannelLayer: channels' in-memory layer without its per-message costs; a relay between two of its
+  sockets is handed over directly when that keeps the layer's order (signalling.socket).
 """
 
 import asyncio
@@ -206,6 +207,8 @@ class InProcessChannelLayer(InMemoryChannelLayer):
 
     clean_interval = 1.0
     _cleaned_at = 0.0
+    # Every socket of the process reads this layer: one may hand a message straight to another (signalling.socket).
+    hands_over_in_process = True
 
     def _clean_expired(self):
         now = time.monotonic()

@@ -101,3 +101,35 @@ async def test_leave_tells_the_others_and_closes_normally(peers, alice, bob, ali
     closed = await bob_peer.communicator.receive_output(2)
     assert closed == {"type": "websocket.close", "code": 1000}
     assert (await alice_peer.receive_type("peer-left"))["peer_id"] == bob_peer.peer_id
+
+
+def socket_of(peer):
+    """The worker's socket behind a test peer (the tests run the in-process layer, which hands relays over)."""
+    from signalling.socket import LOCAL_SOCKETS
+
+    return next(socket for socket in list(LOCAL_SOCKETS.values()) if getattr(socket, "peer_id", None) == peer.peer_id)
+
+
+def candidate_numbered(n):
+    return {"candidate": f"candidate:{n} 1 udp 2122260223 127.0.0.1 {50000 + n} typ host", "sdp_mid": "0",
+            "sdp_mline_index": 0}
+
+
+async def test_relays_to_a_busy_peer_wait_in_the_layer_and_arrive_in_the_order_they_were_sent(
+    peers, alice, bob, alices_room
+):
+    alice_peer, bob_peer = await in_room(peers, alices_room, alice, bob)
+    bobs_socket = socket_of(bob_peer)
+    assert bobs_socket.local_mate(bobs_socket.channel_name) is bobs_socket  # idle: a relay is handed over at once
+
+    await bobs_socket.turn.acquire()  # Bob's socket is busy with something else
+    for n in (1, 2):
+        await alice_peer.send({"type": "candidate", "to": bob_peer.peer_id, "candidate": candidate_numbered(n)})
+    assert await bob_peer.nothing_more()
+    bobs_socket.turn.release()
+    # Free again, but with Alice's second candidate still waiting in the layer: the third must queue behind it.
+    assert bobs_socket.local_mate(bobs_socket.channel_name) is None
+    await alice_peer.send({"type": "candidate", "to": bob_peer.peer_id, "candidate": candidate_numbered(3)})
+
+    received = [(await bob_peer.receive())["candidate"] for _ in range(3)]
+    assert received == [candidate_numbered(1), candidate_numbered(2), candidate_numbered(3)]
