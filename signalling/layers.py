@@ -9,8 +9,10 @@
 - Sending fails at once while Redis is away, answered as an internal error (4500) that clients resume after.
   Group membership is renewed by signalling.housekeeping every beat, and room events lost meanwhile show up to
   clients as a seq gap, which they repair with a resync.
-- InProcessChannelLayer: channels' in-memory layer without its per-message costs; a relay between two of its
-  sockets is handed over directly when that keeps the layer's order (signalling.socket).
+- InProcessChannelLayer: channels' in-memory layer without its per-message costs.
+- On both, a message for a socket of the same worker skips the layer's costs: the Redis layer puts it on that
+  socket's queue without a round trip to Redis, and a relay to a socket between messages is handed over
+  directly when that keeps the layer's order (signalling.socket).
 """
 
 import asyncio
@@ -144,8 +146,35 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
     async def new_channel(self, prefix="specific."):
         return await self.pubsub.new_channel(prefix=f"{prefix.rstrip('.')}!")
 
+    # A socket of this worker may hand a message straight to another (signalling.socket): sends to this worker's
+    # own channels never go through Redis (below), so nothing from here is in flight to them.
+    hands_over_in_process = True
+
+    def local_queue(self, channel):
+        """The queue of a channel this worker's loop reads, or None (another worker's, or another loop here)."""
+        if self.receiving_loop is None:
+            return None
+        try:
+            if asyncio.get_running_loop() is not self.receiving_loop:
+                return None
+        except RuntimeError:
+            return None
+        return self.pubsub._get_layer().channels.get(channel)
+
+    def waiting(self, channel):
+        queue = self.local_queue(channel)
+        return queue.qsize() if queue is not None else 0
+
     async def send(self, channel, message):
         if self.by_pubsub(channel):
+            # A socket of this same worker: put it on that socket's queue as its subscription would, without
+            # the PUBLISH, the round trip and the read back (a room's sockets on one worker, docs/deployment.md:
+            # room affinity, then cost what one worker's do). Sends to one channel stay in order: from here
+            # they all go this way.
+            queue = self.local_queue(channel)
+            if queue is not None:
+                queue.put_nowait(self.pubsub.serialize(message))
+                return None
             return await self.publish(channel, message)
         return await super().send(channel, message)
 
@@ -215,6 +244,11 @@ class InProcessChannelLayer(InMemoryChannelLayer):
         if now - self._cleaned_at >= self.clean_interval:
             self._cleaned_at = now
             super()._clean_expired()
+
+    def waiting(self, channel):
+        """How many messages wait in the layer for this channel."""
+        queue = self.channels.get(channel)
+        return queue.qsize() if queue is not None else 0
 
     def _put(self, channel, message, expires):
         queue = self.channels.get(channel)

@@ -10,10 +10,10 @@ A socket's work comes through three doors and is done one message at a time, in 
 It also keeps the rate limit, turns every failure into a documented close, and treats a send to a socket that has
 just gone away as the disconnect it is.
 
-A message for a socket of the same worker can skip the layer (`local_mate`, `take_now`): on the in-process layer,
-when nothing waits in the layer for that socket and it is between messages, handing the message over at once
-delivers it exactly when and in the order the layer would have, for a third of the cost (docs/performance.md,
-item 16).
+A message for a socket of the same worker can skip the layer (`local_mate`, `take_now`): when nothing waits in
+the layer for that socket and it is between messages, handing the message over at once delivers it exactly when
+and in the order the layer would have, without the queue, the task wake-up and the dispatch (docs/performance.md,
+item 16). Layers that allow it say `hands_over_in_process` and count what waits (`waiting(channel)`).
 """
 
 import asyncio
@@ -72,7 +72,7 @@ def is_closed_transport(error):
     return isinstance(error, RuntimeError) and "closed=True" in str(error)
 
 
-# channel name -> this worker's socket on it, on layers that allow handing messages over (InProcessChannelLayer).
+# channel name -> this worker's socket on it, on layers that allow handing messages over (`hands_over_in_process`).
 LOCAL_SOCKETS = weakref.WeakValueDictionary()
 
 
@@ -140,8 +140,7 @@ class SignallingSocket(AsyncWebsocketConsumer):
         mate = LOCAL_SOCKETS.get(channel)
         if mate is None or mate.turn.locked() or getattr(mate, "closing", True):
             return None
-        waiting = mate.channel_layer.channels.get(channel)
-        if waiting is not None and not waiting.empty():
+        if mate.channel_layer.waiting(channel):
             return None
         return mate
 
