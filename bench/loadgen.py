@@ -14,6 +14,7 @@ import resource
 import statistics
 import sys
 import time
+import zlib
 
 import jwt
 from websockets.asyncio.client import connect
@@ -151,7 +152,11 @@ async def keep_alive(peers, every=10.0):
         await asyncio.sleep(max(0, started + every - clock()))
 
 
-def spread(urls, index):
+def spread(urls, index, room=None, affinity=False):
+    """The worker a peer connects to: in turn, so a room's peers spread over the workers; or, with `affinity`, by
+    the room, as a proxy hashing the room's path does (docs/deployment.md, room affinity)."""
+    if affinity and room is not None:
+        return urls[zlib.crc32(room.encode()) % len(urls)]
     return urls[index % len(urls)]
 
 
@@ -163,7 +168,8 @@ async def fill_rooms(config, minter, rooms, per_room, on_message=None):
     joined = []
 
     async def join_one(index, room):
-        peer = await open_and_join(spread(config["urls"], index), room, minter, on_message)
+        peer = await open_and_join(spread(config["urls"], index, room, config.get("affinity")), room, minter,
+                                   on_message)
         joined.append(peer)
         return peer
 
@@ -431,7 +437,7 @@ async def fill_timed(config, minter, rooms, per_room, on_message, concurrency):
     joined, latencies = [], []
 
     async def join_one(index, room):
-        peer = Peer(spread(config["urls"], index), room, minter, on_message)
+        peer = Peer(spread(config["urls"], index, room, config.get("affinity")), room, minter, on_message)
         started = clock()
         await peer.open()
         await peer.join()

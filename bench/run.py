@@ -78,6 +78,8 @@ CONFIGS = {
     "inmemory-1": {"workers": 1, "redis": False},
     "redis-1": {"workers": 1, "redis": True},
     "redis-2": {"workers": 2, "redis": True},
+    # A room's peers on one worker, as nginx's `hash $room_path consistent` places them (docs/deployment.md).
+    "redis-2-affinity": {"workers": 2, "redis": True, "affinity": True},
 }
 
 
@@ -178,7 +180,8 @@ def run_scenario(config_name, scenario, params):
             kind = scenario.split("-")[0]
             if scenario == "signal-throughput":
                 kind = "signalsteps"
-            loadgen_config = {"scenario": kind, "urls": target.urls, "secret": SECRET, "concurrency": 50, **params}
+            loadgen_config = {"scenario": kind, "urls": target.urls, "secret": SECRET, "concurrency": 50,
+                              "affinity": spec.get("affinity", False), **params}
             if scenario == "join":
                 loadgen_config["idle_rooms"] = slugs[: params["idle_rooms"]]
                 loadgen_config["join_rooms"] = slugs[params["idle_rooms"]:]
