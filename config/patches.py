@@ -109,6 +109,9 @@ def autobahn_lean_frames_misses():
         if needed not in source:
             missing.append(f"{needed} in WebSocketProtocol.onMessageEnd")
     missing += missing_attributes(ObservableMixin, ["_parent", "_listeners", "fire"])
+    missing += missing_attributes(protocol, ["pformat", "Timings"])
+    if "pformat(configAttrLog)" not in inspect.getsource(protocol.WebSocketProtocol._connectionMade):
+        missing.append("pformat(configAttrLog) in WebSocketProtocol._connectionMade")
     if "create_xor_masker(" not in inspect.getsource(protocol.WebSocketProtocol.processData):
         missing.append("create_xor_masker( in WebSocketProtocol.processData")
     return missing + missing_attributes(WebSocketProtocol, ["onMessage"])

@@ -87,6 +87,22 @@ def close_bad_frames_with_their_code():
     CommandLineInterface.server_class = ConferServer
 
 
+class PrettyWhenLogged:
+    """pprint.pformat(thing), computed when a log line formats it: `"{attrs}".format(attrs=...)`."""
+
+    __slots__ = ("thing",)
+
+    def __init__(self, thing):
+        self.thing = thing
+
+    def __format__(self, spec):
+        import pprint
+
+        return format(pprint.pformat(self.thing), spec)
+
+    __str__ = __repr__ = lambda self: format(self, "")
+
+
 def lean_websocket_protocol():
     """daphne's WebSocket protocol, without two costs autobahn adds to every message received (item 15 of
     docs/performance.md; WORKER_LEAN_FRAMES=0 keeps autobahn's own):
@@ -97,11 +113,20 @@ def lean_websocket_protocol():
     - autobahn 26 masks and validates frames with its own CFFI code (NVX), whose per-frame set-up costs about
       5.6 µs for a 300-byte frame; wsaccel, the C extension autobahn used before, does the same in 1.5 µs. Here
       the protocol module uses wsaccel's when it is installed (requirements.txt has it).
+
+    And one per connection: autobahn pretty-prints its forty options for a debug line on every new socket,
+    whether or not debug logging is on (a tenth of the worker's main thread in a connect storm). Here the text
+    is made only if the line is logged.
     """
+    import pprint
+
+    from autobahn.websocket import protocol as autobahn_protocol
     from daphne.ws_protocol import WebSocketProtocol
 
+    autobahn_protocol.pformat = PrettyWhenLogged
+    autobahn_protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
+
     try:
-        from autobahn.websocket import protocol as autobahn_protocol
         from wsaccel.utf8validator import Utf8Validator
         from wsaccel.xormask import createXorMasker
     except ImportError:

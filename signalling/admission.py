@@ -15,7 +15,7 @@ from meetings.models import Room
 from sfu.route import decide_route
 from signalling import store
 from signalling.contract import HIDDEN_ROLES, ROLES_PAST_GATES
-from signalling.events import Outbox, event, joined_events, live_meeting, lobby_event, notice, take_out
+from signalling.events import Outbox, event, joined_events, lobby_event, notice, start_meeting, take_out
 from signalling.models import Meeting, Participant
 from signalling.protocol import ProtocolError
 from signalling.wire import SEATED, describe, welcome_for
@@ -62,7 +62,7 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
             raise ProtocolError("room-not-found", "This room does not exist.")
         if not access.identity_may_enter(claims.identity, room):
             raise ProtocolError("forbidden", "You are not a member of this room.")
-        meeting = store.live_meeting(room) or live_meeting(room, create=True)
+        meeting = store.live_meeting(room) or start_meeting(room)
         outbox = Outbox(slug)
         like_removed = check_removals(meeting, claims, address)
 

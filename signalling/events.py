@@ -64,11 +64,17 @@ def live_meeting(room, create=False):
     """Return the room's live meeting (starting one if asked), with `meeting.room` set; or None."""
     meeting = Meeting.objects.filter(room=room, ended_at__isnull=True).first()
     if meeting is None and create:
-        meeting = Meeting.objects.create(room=room)
-        meeting.room = room
-        signals.meeting_started.send(Meeting, meeting=meeting)
+        return start_meeting(room)
     if meeting is not None:
         meeting.room = room
+    return meeting
+
+
+def start_meeting(room):
+    """Start the room's meeting; the caller holds the room's lock and found none live."""
+    meeting = Meeting.objects.create(room=room)
+    meeting.room = room
+    signals.meeting_started.send(Meeting, meeting=meeting)
     return meeting
 
 

@@ -172,3 +172,15 @@ def test_the_lean_protocol_masks_and_validates_with_wsaccel_and_fires_only_for_l
     socket_protocol.message_data = [b'{"type":"pong"}']
     socket_protocol.onMessageEnd()
     assert received[-1] == observed[-1] == b'{"type":"pong"}'
+
+
+def test_the_lean_protocol_pretty_prints_its_options_only_for_a_line_that_is_logged():
+    from autobahn.websocket import protocol
+
+    serve.lean_websocket_protocol()
+    made = protocol.pformat([("openHandshakeTimeout", 5, "WebSocketFactory")])
+    assert isinstance(made, serve.PrettyWhenLogged)
+    assert "\n{attrs}".format(attrs=made) == "\n[('openHandshakeTimeout', 5, 'WebSocketFactory')]"
+    timings = protocol.Timings()
+    timings.track("onMessage")
+    assert str(timings).startswith("{'onMessage':")
