@@ -89,18 +89,16 @@ def close_bad_frames_with_their_code():
     CommandLineInterface.server_class = ConferServer
 
 
-class PrettyWhenLogged:
-    """pprint.pformat(thing), computed when a log line formats it: `"{attrs}".format(attrs=...)`."""
+class WhenLogged:
+    """`function(*args)`, computed only when a log line formats it: `"{attrs}".format(attrs=...)`."""
 
-    __slots__ = ("thing",)
+    __slots__ = ("function", "args")
 
-    def __init__(self, thing):
-        self.thing = thing
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
 
     def __format__(self, spec):
-        import pprint
-
-        return format(pprint.pformat(self.thing), spec)
+        return format(self.function(*self.args), spec)
 
     __str__ = __repr__ = lambda self: format(self, "")
 
@@ -116,17 +114,23 @@ def lean_websocket_protocol():
       5.6 µs for a 300-byte frame; wsaccel, the C extension autobahn used before, does the same in 1.5 µs. Here
       the protocol module uses wsaccel's when it is installed (requirements.txt has it).
 
-    And one per connection: autobahn pretty-prints its forty options for a debug line on every new socket,
-    whether or not debug logging is on (a tenth of the worker's main thread in a connect storm). Here the text
-    is made only if the line is logged.
+    - autobahn builds the text of its debug lines whether or not debug logging is on: the names of the sending
+      and receiving functions for every frame (`hltype`, `hlval`), and for every new socket a pretty-print of its
+      forty options (a tenth of the worker's main thread in a connect storm). Here the text is made only for a
+      line that is logged.
     """
     import pprint
 
+    from autobahn import util
+    from autobahn.twisted import websocket as autobahn_twisted
     from autobahn.websocket import protocol as autobahn_protocol
     from daphne.ws_protocol import WebSocketProtocol
 
-    autobahn_protocol.pformat = PrettyWhenLogged
+    autobahn_protocol.pformat = lambda thing: WhenLogged(pprint.pformat, thing)
     autobahn_protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
+    for module in (autobahn_protocol, autobahn_twisted):
+        module.hltype = lambda thing: WhenLogged(util.hltype, thing)
+        module.hlval = lambda value, color="white", bold=True: WhenLogged(util.hlval, value, color, bold)
 
     try:
         from wsaccel.utf8validator import Utf8Validator

@@ -180,7 +180,11 @@ def test_the_lean_protocol_pretty_prints_its_options_only_for_a_line_that_is_log
 
     serve.lean_websocket_protocol()
     made = protocol.pformat([("openHandshakeTimeout", 5, "WebSocketFactory")])
-    assert isinstance(made, serve.PrettyWhenLogged)
+    assert isinstance(made, serve.WhenLogged) and isinstance(protocol.hltype(serve), serve.WhenLogged)
+    from autobahn import util
+
+    line = "{func} sent {n}".format(func=protocol.hltype(serve.main), n=protocol.hlval(12))
+    assert line == f"{util.hltype(serve.main)} sent {util.hlval(12)}"
     assert "\n{attrs}".format(attrs=made) == "\n[('openHandshakeTimeout', 5, 'WebSocketFactory')]"
     timings = protocol.Timings()
     timings.track("onMessage")
