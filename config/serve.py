@@ -104,8 +104,8 @@ class WhenLogged:
 
 
 def lean_websocket_protocol():
-    """daphne's WebSocket protocol, without two costs autobahn adds to every message received (item 15 of
-    docs/performance.md; WORKER_LEAN_FRAMES=0 keeps autobahn's own):
+    """daphne's WebSocket protocol, without costs autobahn adds to every frame and connection (docs/performance.md,
+    "The relay path, profiled"; WORKER_LEAN_FRAMES=0 keeps autobahn's own):
 
     - autobahn fires a "message" event for observers after handing each message on, building a Deferred, a
       DeferredList and their callbacks, about 4.5 µs a message, though nothing in daphne observes it. Here the

@@ -13,7 +13,7 @@ just gone away as the disconnect it is.
 A message for a socket of the same worker can skip the layer (`local_mate`, `take_now`): when nothing waits in
 the layer for that socket and it is between messages, handing the message over at once delivers it exactly when
 and in the order the layer would have, without the queue, the task wake-up and the dispatch (docs/performance.md,
-item 16). Layers that allow it say `hands_over_in_process` and count what waits (`waiting(channel)`).
+"The relay path, profiled"). Layers that allow it say `hands_over_in_process` and count what waits (`waiting(channel)`).
 """
 
 import asyncio
