@@ -1,0 +1,71 @@
+"""In a meeting through the server, Alice shares her screen: it reaches Bob through Janus as a tile of its own, in
+one full-size layer, and goes when she stops (tests/sfu/test_the_server_keeps_the_rules_for_screens.py has the
+rules)."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import join
+from tests.sfu.browsers import OUTBOUND_VIDEO, REMOTE_FRAMES
+from tests.sfu.conftest import create_people, make_room
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SCREEN_FRAMES = """() => { const v = document.querySelector('[data-screen-for] video');
+  return v && v.srcObject ? {frames: v.getVideoPlaybackQuality().totalVideoFrames, width: v.videoWidth,
+                             height: v.videoHeight} : null; }"""
+
+
+def screen_frames_advance(page, by=10, timeout=30):
+    """Wait until the screen tile's video has decoded `by` more frames than now; return what it shows."""
+    start = page.evaluate(SCREEN_FRAMES) or {"frames": 0}
+    deadline = time.monotonic() + timeout
+    while True:
+        now = page.evaluate(SCREEN_FRAMES)
+        if now and now["frames"] >= start["frames"] + by and now["width"] > 0:
+            return now
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the screen tile decoded no new frames: {start} then {now}")
+        page.wait_for_timeout(200)
+
+
+def test_alices_screen_reaches_bob_through_janus_and_goes_when_she_stops(sfu_deployment, sfu_worker, open_page,
+                                                                        artifacts_dir):
+    create_people(sfu_deployment)
+    slug = make_room(sfu_deployment, "Design review", owner="alice")
+    alice, bob = open_page(sfu_worker, "alice"), open_page(sfu_worker, "bob")
+    for page in (alice, bob):
+        join(page, slug)
+        expect(page.locator("#room[data-route=sfu]")).to_be_attached()
+    expect(bob.locator("#tiles video[data-peer-id]")).to_have_count(1)
+
+    alice.get_by_role("button", name="Share screen").click()
+    expect(alice.get_by_role("button", name="Stop sharing screen")).to_have_attribute("aria-pressed", "true")
+    expect(bob.locator("[data-screen-for]")).to_contain_text("Alice's screen")
+    shown = screen_frames_advance(bob)
+    screen_frames_advance(bob)  # and still advancing: it plays, it did not just start
+    # The fake screen is wide, not Alice's 4:3 camera; her camera tile stays beside it.
+    assert shown["width"] / shown["height"] > 1.5, shown
+    expect(bob.locator("#tiles video[data-peer-id]")).to_have_count(1)
+    # Alice sends the screen as one encoding beside her camera's three.
+    [encodings] = alice.evaluate(OUTBOUND_VIDEO)["senders"]  # one connection: her publisher
+    assert sorted(str(e["rid"]) for e in encodings) == ["None", "h", "l", "m"], encodings
+    assert all(e["frames"] > 0 for e in encodings), encodings
+    bob.screenshot(path=artifacts_dir / "sfu-room-screen-share.png")
+
+    alice.get_by_role("button", name="Stop sharing screen").click()
+    expect(bob.locator("[data-screen-for]")).to_have_count(0)
+    # Her camera plays on.
+    peer = next(iter(bob.evaluate(REMOTE_FRAMES)))
+    before = bob.evaluate(REMOTE_FRAMES)[peer]
+    bob.wait_for_function(f"() => document.querySelector('#tiles video[data-peer-id=\"{peer}\"]')"
+                          f".getVideoPlaybackQuality().totalVideoFrames > {before + 5}")
+
+    # Sharing again reuses the stopped section.
+    alice.get_by_role("button", name="Share screen").click()
+    expect(bob.locator("[data-screen-for]")).to_contain_text("Alice's screen")
+    screen_frames_advance(bob)
+    alice.get_by_role("button", name="Stop sharing screen").click()
+    expect(bob.locator("[data-screen-for]")).to_have_count(0)
