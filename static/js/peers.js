@@ -53,7 +53,7 @@ export class PeerMesh extends EventTarget {
     this.listeners = {
       "ice-servers": (/** @type {CustomEvent} */ e) =>
         this.updateIceServers(e.detail.ice_servers, e.detail.ice_transport_policy),
-      "peer-joined": (/** @type {CustomEvent} */ e) => this.add(e.detail.peer),
+      "peer-joined": (/** @type {CustomEvent} */ e) => (this.onDemand ? this.update(e.detail.peer) : this.add(e.detail.peer)),
       "peer-updated": (/** @type {CustomEvent} */ e) => this.update(e.detail.peer),
       "peer-left": (/** @type {CustomEvent} */ e) => this.remove(e.detail.peer_id, e.detail.reason),
       state: () => this.reconcile(),
