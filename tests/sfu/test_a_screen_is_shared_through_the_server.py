@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import join
 from tests.sfu.browsers import OUTBOUND_VIDEO, REMOTE_FRAMES
+from tests.sfu.test_a_large_meeting_in_chromium import frames_advance
 from tests.sfu.conftest import create_people, make_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -69,3 +70,47 @@ def test_alices_screen_reaches_bob_through_janus_and_goes_when_she_stops(sfu_dep
     screen_frames_advance(bob)
     alice.get_by_role("button", name="Stop sharing screen").click()
     expect(bob.locator("[data-screen-for]")).to_have_count(0)
+
+
+# A page that ignores a moderator: the `mute` messages its socket receives never reach the room's code.
+IGNORE_MUTE_REQUESTS = """
+(() => {
+  const Original = window.WebSocket;
+  window.WebSocket = class extends Original {
+    addEventListener(type, listener, options) {
+      const deaf = (event) => { if (!String(event.data).startsWith('{"type":"mute"')) listener(event); };
+      return super.addEventListener(type, type === "message" ? deaf : listener, options);
+    }
+  };
+})();
+"""
+
+
+def test_a_moderators_stop_of_bobs_screen_holds_at_janus_even_when_his_page_ignores_it(sfu_deployment, sfu_worker,
+                                                                                        open_page):
+    create_people(sfu_deployment)
+    slug = make_room(sfu_deployment, "Show and tell", owner="alice")
+    alice, bob = open_page(sfu_worker, "alice"), open_page(sfu_worker, "bob")
+    bob.context.add_init_script(IGNORE_MUTE_REQUESTS)
+    for page in (alice, bob):
+        join(page, slug)
+        expect(page.locator("#room[data-route=sfu]")).to_be_attached()
+    bob.get_by_role("button", name="Share screen").click()
+    expect(alice.locator("[data-screen-for]")).to_contain_text("Bob's screen")
+    screen_frames_advance(alice)
+    [bob_id] = alice.evaluate(REMOTE_FRAMES)
+
+    # Alice, the room's owner, turns Bob's screen off (the API does what a moderator's `mute` does).
+    csrf = next(c["value"] for c in alice.context.cookies() if c["name"] == "csrftoken")
+    response = alice.request.post(f"/api/v1/rooms/{slug}/participants/{bob_id}/mute/", data={"kind": "screen"},
+                                  headers={"X-CSRFToken": csrf, "Referer": sfu_worker.base_url + "/"})
+    assert response.status == 202, response.text()
+    # Bob's page did not hear it: he still shares, and sends.
+    expect(bob.get_by_role("button", name="Stop sharing screen")).to_have_attribute("aria-pressed", "true")
+    frames_advance(alice, [bob_id], by=10)  # what Janus had already forwarded drains
+    stopped_at = alice.evaluate(SCREEN_FRAMES)
+    # His camera plays on for a second or more, his screen not a frame further.
+    frames_advance(alice, [bob_id], by=30)
+    assert (alice.evaluate(SCREEN_FRAMES) or {"frames": 0})["frames"] == stopped_at["frames"], stopped_at
+    [encodings] = bob.evaluate(OUTBOUND_VIDEO)["senders"]
+    assert next(e for e in encodings if e["rid"] is None)["frames"] > 0

@@ -1,6 +1,6 @@
 """Screens through the server keep the rules at the server, whatever a client sends: a viewer cannot publish one,
-an offer cannot pass a second camera off as anything but the named screen, and a moderator's mute of a screen stops
-that stream at Janus (and only that one)."""
+and an offer cannot pass a second camera off as anything but the named screen. (A moderator's mute of a screen,
+enforced at Janus, is tested with real pages: tests/sfu/test_a_screen_is_shared_through_the_server.py.)"""
 
 import pytest
 
@@ -45,3 +45,4 @@ async def test_a_second_video_that_is_not_named_as_the_screen_is_refused(sfu_dep
         await erin.wait_for(lambda: refused(erin, "bad-message"), what="the refusal of an unnamed second video")
     finally:
         await erin.leave()
+
