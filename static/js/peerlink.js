@@ -60,9 +60,13 @@ export class PeerLink {
       iceServers: mesh.iceServers,
       iceTransportPolicy: mesh.iceTransportPolicy,
     });
+    /** App messages waiting for the control channel to open (on-demand connections only). @type {object[]} */
+    this.queued = [];
     this.wire();
-    this.addLocalMedia(mesh.localStream);
-    if (mesh.screenStream) this.addScreen(mesh.screenStream);
+    if (!mesh.onDemand) {
+      this.addLocalMedia(mesh.localStream);
+      if (mesh.screenStream) this.addScreen(mesh.screenStream);
+    }
     if (!hidden) this.openControl();
     this.watchdogRound = 0;
     this.watchdog = undefined;
@@ -78,7 +82,7 @@ export class PeerLink {
       const { pc } = this;
       if (pc.connectionState !== "connected" && pc.signalingState === "stable") {
         this.watchdogRound += 1;
-        if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId);
+        if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId, this.mesh.link);
         else pc.restartIce();
       }
       this.watch();
@@ -92,7 +96,8 @@ export class PeerLink {
   wire() {
     const { pc, mesh } = this;
     pc.addEventListener("negotiationneeded", async () => {
-      if (this.polite && !pc.remoteDescription && !this.waitedForFirstOffer) {
+      // On demand, only the side with something to send makes the connection: nobody else offers first.
+      if (this.polite && !mesh.onDemand && !pc.remoteDescription && !this.waitedForFirstOffer) {
         this.waitedForFirstOffer = true;
         await sleep(POLITE_FIRST_OFFER_WAIT_MS);
         // The other side offered meanwhile: if we still need to negotiate, the event comes again once stable.
@@ -101,7 +106,7 @@ export class PeerLink {
       try {
         this.makingOffer = true;
         await pc.setLocalDescription();
-        mesh.signalling.sendOffer(this.peerId, pc.localDescription);
+        mesh.signalling.sendOffer(this.peerId, pc.localDescription, mesh.link);
       } catch (error) {
         mesh.report(this, error);
       } finally {
@@ -111,7 +116,7 @@ export class PeerLink {
     pc.addEventListener("icecandidate", ({ candidate }) => {
       // An empty candidate string is one generation's end; the null that follows ends them all.
       if (candidate && !candidate.candidate) return;
-      mesh.signalling.sendCandidate(this.peerId, candidate ? candidate.toJSON() : null);
+      mesh.signalling.sendCandidate(this.peerId, candidate ? candidate.toJSON() : null, mesh.link);
     });
     pc.addEventListener("track", ({ track, streams }) => {
       // A track sent without a stream gets a stream of our own.
@@ -142,7 +147,7 @@ export class PeerLink {
     pc.addEventListener("iceconnectionstatechange", () => {
       if (pc.iceConnectionState !== "failed" || this.hidden) return;
       // The impolite side's restart offer wins any collision; the polite side asks it to restart.
-      if (this.polite) mesh.signalling.sendRestartIce(this.peerId);
+      if (this.polite) mesh.signalling.sendRestartIce(this.peerId, mesh.link);
       else pc.restartIce();
     });
   }
@@ -180,6 +185,7 @@ export class PeerLink {
     channel.addEventListener("open", () => {
       const screen = this.mesh.screenStream;
       if (screen) this.sendControl({ type: "screen", stream: screen.id });
+      for (const message of this.queued.splice(0)) this.sendControl(message);
       this.mesh.emit("control-open", { peerId: this.peerId });
     });
     channel.addEventListener("message", ({ data }) => {
@@ -199,8 +205,16 @@ export class PeerLink {
     });
   }
 
-  /** Send one app message over the control channel; return whether it went. @param {object} message */
-  sendControl(message) {
+  /**
+   * Send one app message over the control channel; return whether it went (or, with `queue`, will go once the
+   * channel opens).
+   * @param {object} message @param {boolean} [queue]
+   */
+  sendControl(message, queue = false) {
+    if (queue && this.control && this.control.readyState === "connecting") {
+      this.queued.push(message);
+      return true;
+    }
     if (!this.control || this.control.readyState !== "open") return false;
     this.control.send(JSON.stringify(message));
     return true;
@@ -237,7 +251,7 @@ export class PeerLink {
     this.settingRemoteAnswerPending = false;
     if (description.type === "offer") {
       await pc.setLocalDescription();
-      this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription);
+      this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription, this.mesh.link);
     }
   }
 
@@ -266,7 +280,7 @@ export class PeerLink {
     } catch (error) {
       this.mesh.report(this, error);
     }
-    if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId);
+    if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId, this.mesh.link);
     else pc.restartIce();
   }
 
