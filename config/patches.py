@@ -109,7 +109,14 @@ def autobahn_lean_frames_misses():
         if needed not in source:
             missing.append(f"{needed} in WebSocketProtocol.onMessageEnd")
     missing += missing_attributes(ObservableMixin, ["_parent", "_listeners", "fire"])
-    missing += missing_attributes(protocol, ["pformat", "Timings"])
+    from autobahn.twisted import websocket
+
+    missing += missing_attributes(protocol, ["pformat", "Timings", "hltype", "hlval"])
+    missing += missing_attributes(websocket, ["hltype", "hlval"])
+    for module in (protocol, websocket):  # only ever arguments of log lines, which format them
+        source = inspect.getsource(module)
+        if source.count("hltype(") + source.count("hlval(") != source.count("=hltype(") + source.count("=hlval("):
+            missing.append(f"hltype/hlval only as log arguments in {module.__name__}")
     if "pformat(configAttrLog)" not in inspect.getsource(protocol.WebSocketProtocol._connectionMade):
         missing.append("pformat(configAttrLog) in WebSocketProtocol._connectionMade")
     if "create_xor_masker(" not in inspect.getsource(protocol.WebSocketProtocol.processData):

@@ -3,7 +3,7 @@
 Takes daphne's command line (scripts/run and the tests start workers this way), fills in Confer's defaults
 (`--websocket-max-message-size 262144`, the application `config.asgi:application`) and, before daphne
 creates its event loop, checks that Confer's patches still fit the installed packages (config/patches.py) and sets
-up three things (docs/performance.md, item 12):
+up four things (docs/performance.md, item 12):
 
 - Eager socket writes (WORKER_EAGER_WRITES=0 turns them off). Twisted queues every write until the loop reports
   the socket writable: two epoll_ctl calls and a loop turn for each frame sent. When nothing is queued, a
@@ -11,6 +11,8 @@ up three things (docs/performance.md, item 12):
   This took the relay p50 at 250 rooms x 4 from 1.2 to 0.6 ms.
 - uvloop as the asyncio event loop under Twisted, when it is installed (WORKER_UVLOOP=0 turns it off): in the
   first profile the standard loop's selector and scheduling were about a fifth of the worker's samples.
+- Start-up's objects frozen out of the garbage collector's full passes (WORKER_GC_FREEZE=0 keeps them in):
+  see `freeze_what_start_up_made`.
 - A GIL switch interval of 0.5 ms (WORKER_SWITCH_INTERVAL, seconds; Python's default is 0.005), to bound how long
   the event loop waits for the GIL while the database thread computes. Its effect was within the benchmarks'
   noise (0.1 and 2 ms gave the same figures); it is kept as a bound, not as a measured gain.
@@ -87,18 +89,16 @@ def close_bad_frames_with_their_code():
     CommandLineInterface.server_class = ConferServer
 
 
-class PrettyWhenLogged:
-    """pprint.pformat(thing), computed when a log line formats it: `"{attrs}".format(attrs=...)`."""
+class WhenLogged:
+    """`function(*args)`, computed only when a log line formats it: `"{attrs}".format(attrs=...)`."""
 
-    __slots__ = ("thing",)
+    __slots__ = ("function", "args")
 
-    def __init__(self, thing):
-        self.thing = thing
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
 
     def __format__(self, spec):
-        import pprint
-
-        return format(pprint.pformat(self.thing), spec)
+        return format(self.function(*self.args), spec)
 
     __str__ = __repr__ = lambda self: format(self, "")
 
@@ -114,17 +114,23 @@ def lean_websocket_protocol():
       5.6 µs for a 300-byte frame; wsaccel, the C extension autobahn used before, does the same in 1.5 µs. Here
       the protocol module uses wsaccel's when it is installed (requirements.txt has it).
 
-    And one per connection: autobahn pretty-prints its forty options for a debug line on every new socket,
-    whether or not debug logging is on (a tenth of the worker's main thread in a connect storm). Here the text
-    is made only if the line is logged.
+    - autobahn builds the text of its debug lines whether or not debug logging is on: the names of the sending
+      and receiving functions for every frame (`hltype`, `hlval`), and for every new socket a pretty-print of its
+      forty options (a tenth of the worker's main thread in a connect storm). Here the text is made only for a
+      line that is logged.
     """
     import pprint
 
+    from autobahn import util
+    from autobahn.twisted import websocket as autobahn_twisted
     from autobahn.websocket import protocol as autobahn_protocol
     from daphne.ws_protocol import WebSocketProtocol
 
-    autobahn_protocol.pformat = PrettyWhenLogged
+    autobahn_protocol.pformat = lambda thing: WhenLogged(pprint.pformat, thing)
     autobahn_protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
+    for module in (autobahn_protocol, autobahn_twisted):
+        module.hltype = lambda thing: WhenLogged(util.hltype, thing)
+        module.hlval = lambda value, color="white", bold=True: WhenLogged(util.hlval, value, color, bold)
 
     try:
         from wsaccel.utf8validator import Utf8Validator
@@ -182,6 +188,22 @@ def log_access_through_logging():
     access.AccessLogGenerator.write_entry = write_entry
 
 
+def freeze_what_start_up_made(application):
+    """Load the application, then move everything start-up made out of the collector's sight (gc.freeze).
+
+    Django, DRF, allauth and the rest leave about 100,000 objects that live as long as the worker. A full
+    collection walked them all, 40-100 ms with the loop stopped, and it comes when many objects are made at once:
+    a connect storm, many people leaving. Frozen, they are never walked again; the sockets' own objects still are.
+    WORKER_GC_FREEZE=0 leaves the collector as Python sets it.
+    """
+    import gc
+    import importlib
+
+    importlib.import_module(application.split(":", 1)[0])
+    gc.collect()
+    gc.freeze()
+
+
 def main():
     tune()
     from daphne.cli import CommandLineInterface  # imports daphne.server, which creates the loop: after tune()
@@ -196,6 +218,8 @@ def main():
     log_access_through_logging()
 
     sys.argv = ["daphne", *with_defaults(sys.argv[1:])]
+    if os.environ.get("WORKER_GC_FREEZE", "1") != "0":
+        freeze_what_start_up_made(sys.argv[-1])
     CommandLineInterface.entrypoint()
 
 

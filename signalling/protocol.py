@@ -257,6 +257,10 @@ def _reject_duplicate_keys(pairs):
     return obj
 
 
+# One decoder for every frame: json.loads with a hook builds a new one per call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicate_keys)
+
+
 def decode_frame(text, max_bytes):
     """Return the JSON object in a text frame, or raise ProtocolError."""
     if not isinstance(text, str):
@@ -265,7 +269,7 @@ def decode_frame(text, max_bytes):
     if len(text) > max_bytes or (len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes):
         raise ProtocolError("message-too-large", f"Frames must be at most {max_bytes} bytes.")
     try:
-        data = json.loads(text, object_pairs_hook=_reject_duplicate_keys)
+        data = _DECODER.decode(text)
     except (ValueError, RecursionError) as error:
         raise ProtocolError("protocol-error", f"The frame is not valid JSON: {error}") from None
     if not isinstance(data, dict):

@@ -167,6 +167,9 @@ class SignallingSocket(AsyncWebsocketConsumer):
         self.closing = False
         self.last_heard = time.monotonic()
         self.bucket = TokenBucket(settings.SIGNALLING_RATE, settings.SIGNALLING_BURST)
+        # Read on every message: Django's settings object costs a Python-level attribute lookup each time.
+        self.max_message_bytes = settings.SIGNALLING_MAX_MESSAGE_BYTES
+        self.shed_after = settings.SIGNALLING_SHED_AFTER
         self.dropped = 0
         self.timers = []
         await self.accept()
@@ -243,9 +246,9 @@ class SignallingSocket(AsyncWebsocketConsumer):
             self.dropped = 0
             if bytes_data is not None:
                 raise ProtocolError("protocol-error", "Binary frames are not part of this protocol.")
-            data = protocol.decode_frame(text_data, settings.SIGNALLING_MAX_MESSAGE_BYTES)
+            data = protocol.decode_frame(text_data, self.max_message_bytes)
             message = protocol.parse_client_message(data, joined=self.joined())
-            if message.type in protocol.RELAYED_TYPES and self.last_heard - self.arrived > settings.SIGNALLING_SHED_AFTER:
+            if message.type in protocol.RELAYED_TYPES and self.last_heard - self.arrived > self.shed_after:
                 await self.shed(message)
                 return
             await self.handle(message)

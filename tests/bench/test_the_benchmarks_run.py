@@ -29,6 +29,27 @@ def test_a_quick_relay_benchmark_against_one_worker_reports_latencies(tmp_path):
         assert 0 <= figures["load_generator_cpu_share"] <= 1
 
 
+def test_a_quick_signal_run_reports_relay_p99_by_second_and_by_phase_of_the_housekeeping_beat(tmp_path):
+    out = tmp_path / "signal.json"
+    subprocess.run(
+        [sys.executable, "bench/run.py", "--quick", "--configs", "inmemory-1", "--scenarios", "signal-10x2",
+         "--out", str(out)],
+        cwd=REPO, check=True, timeout=180, capture_output=True,
+    )
+    figures = json.loads(out.read_text())["results"]["inmemory-1"]["signal-10x2"]
+    assert figures["relay"]["count"] > 0 and figures["closed_early"] == 0
+    stalls = figures["stalls"]
+    assert len(stalls["per_second_p99_ms"]) >= 2 and all(p99 > 0 for p99 in stalls["per_second_p99_ms"])
+    assert stalls["worst_phase_over_median"] >= 1
+
+
+def test_the_redis_parsing_benchmark_reports_the_cpu_of_a_message_and_its_parser():
+    done = subprocess.run([sys.executable, "bench/redis_parse.py"], cwd=REPO, check=True, timeout=120,
+                          capture_output=True, text=True)
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["cpu_us_per_message"] > 0 and figures["hiredis"] is True
+
+
 def test_a_quick_recording_benchmark_records_a_stream_and_composes_a_meeting(tmp_path):
     out = tmp_path / "recording.json"
     subprocess.run(

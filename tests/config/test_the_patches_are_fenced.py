@@ -1,6 +1,7 @@
 """Confer's patches on its dependencies' private parts fail loudly at start-up when those parts are gone, and a
 send to a socket that has just closed is the disconnect it is, wherever the stack says so."""
 
+import os
 import socket
 import subprocess
 
@@ -179,8 +180,21 @@ def test_the_lean_protocol_pretty_prints_its_options_only_for_a_line_that_is_log
 
     serve.lean_websocket_protocol()
     made = protocol.pformat([("openHandshakeTimeout", 5, "WebSocketFactory")])
-    assert isinstance(made, serve.PrettyWhenLogged)
+    assert isinstance(made, serve.WhenLogged) and isinstance(protocol.hltype(serve), serve.WhenLogged)
+    from autobahn import util
+
+    line = "{func} sent {n}".format(func=protocol.hltype(serve.main), n=protocol.hlval(12))
+    assert line == f"{util.hltype(serve.main)} sent {util.hlval(12)}"
     assert "\n{attrs}".format(attrs=made) == "\n[('openHandshakeTimeout', 5, 'WebSocketFactory')]"
     timings = protocol.Timings()
     timings.track("onMessage")
     assert str(timings).startswith("{'onMessage':")
+
+
+def test_a_worker_freezes_what_its_start_up_made_out_of_the_collectors_full_passes():
+    frozen = subprocess.run(
+        [PYTHON, "-c", "import gc; from config import serve; serve.freeze_what_start_up_made('config.asgi:application');"
+                       " print(gc.get_freeze_count())"],
+        cwd=REPO, env={**os.environ, "DEBUG": "1"}, capture_output=True, text=True, timeout=120, check=True,
+    )
+    assert int(frozen.stdout.split()[-1]) > 20000  # Django and the rest: about 100,000 objects
