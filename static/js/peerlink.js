@@ -44,6 +44,9 @@ export class PeerLink {
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.settingRemoteAnswerPending = false;
+    /** Set while an offer is being answered; mediaPending: tracks came meanwhile and the page has not been told. */
+    this.answering = false;
+    this.mediaPending = false;
     /** The fingerprints of the other side's connection, once known. */
     this.remoteFingerprints = "";
     /** The other side's streams by id: its camera and microphone in one, a screen it shares in another. */
@@ -59,6 +62,9 @@ export class PeerLink {
     this.pc = new RTCPeerConnection({
       iceServers: mesh.iceServers,
       iceTransportPolicy: mesh.iceTransportPolicy,
+      // One transport for audio, video and data from the first offer: a third of the candidates to gather, send,
+      // relay and add, and one DTLS handshake. Every peer we meet (browsers, the aiortc recorder) offers BUNDLE.
+      bundlePolicy: "max-bundle",
     });
     this.wire();
     this.addLocalMedia(mesh.localStream);
@@ -92,21 +98,15 @@ export class PeerLink {
   wire() {
     const { pc, mesh } = this;
     pc.addEventListener("negotiationneeded", async () => {
+      // An offer of ours is on its way (offerNow): if we still need to negotiate after it, the event comes again.
+      if (this.makingOffer) return;
       if (this.polite && !pc.remoteDescription && !this.waitedForFirstOffer) {
         this.waitedForFirstOffer = true;
         await sleep(POLITE_FIRST_OFFER_WAIT_MS);
         // The other side offered meanwhile: if we still need to negotiate, the event comes again once stable.
         if (this.closed || pc.remoteDescription || pc.signalingState !== "stable") return;
       }
-      try {
-        this.makingOffer = true;
-        await pc.setLocalDescription();
-        mesh.signalling.sendOffer(this.peerId, pc.localDescription);
-      } catch (error) {
-        mesh.report(this, error);
-      } finally {
-        this.makingOffer = false;
-      }
+      await this.offer();
     });
     pc.addEventListener("icecandidate", ({ candidate }) => {
       // An empty candidate string is one generation's end; the null that follows ends them all.
@@ -114,6 +114,7 @@ export class PeerLink {
       mesh.signalling.sendCandidate(this.peerId, candidate ? candidate.toJSON() : null);
     });
     pc.addEventListener("track", ({ track, streams }) => {
+      this.mediaPending = true;
       // A track sent without a stream gets a stream of our own.
       let stream = streams[0];
       if (!stream) {
@@ -126,7 +127,8 @@ export class PeerLink {
         stream.addEventListener("removetrack", () => this.emitMedia());
       }
       track.addEventListener("ended", () => this.emitMedia());
-      this.emitMedia();
+      // Tracks come while an offer is being answered: the page draws them once the answer is out.
+      if (!this.answering) this.emitMedia();
     });
     pc.addEventListener("datachannel", ({ channel }) => {
       mesh.emit("datachannel", { peerId: this.peerId, channel });
@@ -209,6 +211,7 @@ export class PeerLink {
   /** Tell the UI which of the other side's streams are its camera and its screen. */
   emitMedia() {
     if (this.closed) return;
+    this.mediaPending = false;
     const live = (/** @type {MediaStream} */ stream) => stream.getTracks().some((t) => t.readyState === "live");
     let camera = null;
     let screen = null;
@@ -221,6 +224,32 @@ export class PeerLink {
     this.mesh.emit("media", { peerId: this.peerId, peer: this.peer, hidden: this.hidden, camera, screen });
   }
 
+  /** Make an offer and send it (perfect negotiation's negotiationneeded handler). */
+  async offer() {
+    const { pc } = this;
+    try {
+      this.makingOffer = true;
+      await pc.setLocalDescription();
+      this.mesh.signalling.sendOffer(this.peerId, pc.localDescription);
+    } catch (error) {
+      this.mesh.report(this, error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /**
+   * Offer at once, as the side that offers first (impolite, towards a newcomer), instead of waiting for
+   * negotiationneeded: Chromium fires it in a task of its own, which queues behind whatever the page does next
+   * (the newcomer's tile, the layout it sets off: 20-30 ms here), and the whole call waits for this offer.
+   * Return the offer's promise (it never rejects), or null when this side does not offer first.
+   * @returns {Promise<void> | null}
+   */
+  offerNow() {
+    if (this.polite || this.hidden || this.closed || this.pc.signalingState !== "stable") return null;
+    return this.offer();
+  }
+
   /** Take an offer or answer from the peer (perfect negotiation). @param {RTCSessionDescriptionInit} description */
   async acceptDescription(description) {
     const { pc } = this;
@@ -230,14 +259,20 @@ export class PeerLink {
     this.ignoreOffer = !this.polite && offerCollision;
     if (this.ignoreOffer) return;
     this.settingRemoteAnswerPending = description.type === "answer";
-    // A polite peer's pending offer is rolled back implicitly by setRemoteDescription. Chromium takes the start
-    // bitrate of what it sends from the remote description, so the one we set says ours.
-    await pc.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
-    this.remoteFingerprints = fingerprintsOf(description.sdp);
-    this.settingRemoteAnswerPending = false;
-    if (description.type === "offer") {
-      await pc.setLocalDescription();
-      this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription);
+    this.answering = description.type === "offer";
+    try {
+      // A polite peer's pending offer is rolled back implicitly by setRemoteDescription. Chromium takes the start
+      // bitrate of what it sends from the remote description, so the one we set says ours.
+      await pc.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
+      this.remoteFingerprints = fingerprintsOf(description.sdp);
+      this.settingRemoteAnswerPending = false;
+      if (description.type === "offer") {
+        await pc.setLocalDescription();
+        this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription);
+      }
+    } finally {
+      this.answering = false;
+      if (this.mediaPending) this.emitMedia();
     }
   }
 
