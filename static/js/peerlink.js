@@ -73,6 +73,15 @@ export class PeerLink {
     this.watchdogRound = 0;
     this.watchdog = undefined;
     if (!hidden) this.watch();
+    /**
+     * Resolves once our first offer or answer is out, or the link closed, or POLITE_FIRST_OFFER_WAIT_MS passed
+     * (the newcomer's wait for an offer): what the page draws for this peer can wait until then.
+     * @type {Promise<void>}
+     */
+    this.described = new Promise((resolve) => {
+      this.markDescribed = resolve;
+      window.setTimeout(resolve, POLITE_FIRST_OFFER_WAIT_MS);
+    });
   }
 
   /** Check later that the connection came up; if not, restart ICE (the impolite side offers, the polite one asks). */
@@ -98,8 +107,6 @@ export class PeerLink {
   wire() {
     const { pc, mesh } = this;
     pc.addEventListener("negotiationneeded", async () => {
-      // An offer of ours is on its way (offerNow): if we still need to negotiate after it, the event comes again.
-      if (this.makingOffer) return;
       if (this.polite && !pc.remoteDescription && !this.waitedForFirstOffer) {
         this.waitedForFirstOffer = true;
         await sleep(POLITE_FIRST_OFFER_WAIT_MS);
@@ -231,6 +238,7 @@ export class PeerLink {
       this.makingOffer = true;
       await pc.setLocalDescription();
       this.mesh.signalling.sendOffer(this.peerId, pc.localDescription);
+      this.markDescribed();
     } catch (error) {
       this.mesh.report(this, error);
     } finally {
@@ -242,12 +250,11 @@ export class PeerLink {
    * Offer at once, as the side that offers first (impolite, towards a newcomer), instead of waiting for
    * negotiationneeded: Chromium fires it in a task of its own, which queues behind whatever the page does next
    * (the newcomer's tile, the layout it sets off: 20-30 ms here), and the whole call waits for this offer.
-   * Return the offer's promise (it never rejects), or null when this side does not offer first.
-   * @returns {Promise<void> | null}
+   * The event that comes anyway finds the operations chain busy or the state not stable, and Chromium drops it.
    */
   offerNow() {
-    if (this.polite || this.hidden || this.closed || this.pc.signalingState !== "stable") return null;
-    return this.offer();
+    if (this.polite || this.hidden || this.closed || this.pc.signalingState !== "stable") return;
+    this.offer();
   }
 
   /** Take an offer or answer from the peer (perfect negotiation). @param {RTCSessionDescriptionInit} description */
@@ -269,6 +276,7 @@ export class PeerLink {
       if (description.type === "offer") {
         await pc.setLocalDescription();
         this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription);
+        this.markDescribed();
       }
     } finally {
       this.answering = false;
@@ -316,6 +324,7 @@ export class PeerLink {
 
   close() {
     this.closed = true;
+    this.markDescribed();
     window.clearTimeout(this.watchdog);
     if (this.control) this.control.close();
     this.pc.close();

@@ -123,8 +123,8 @@ export class PeerMesh extends EventTarget {
 
   /**
    * @param {Peer} peer @param {boolean} [hidden]
-   * @param {{offerNow?: boolean}} [options] offerNow: a newcomer joined, so if we offer first, offer before the UI
-   *   draws its tile (not when its own offer made the link: that offer is answered instead)
+   * @param {{offerNow?: boolean}} [options] offerNow: a newcomer joined, so if we offer first, offer now (not when
+   *   its own offer made the link: that offer is answered instead)
    */
   add(peer, hidden = false, { offerNow = false } = {}) {
     const existing = this.links.get(peer.peer_id);
@@ -139,11 +139,12 @@ export class PeerMesh extends EventTarget {
     const added = () => {
       if (this.links.get(peer.peer_id) === link) this.emit("peer-added", { peerId: peer.peer_id, peer: link.peer, polite, hidden });
     };
-    // The tile and the layout it sets off wait until our offer is out: Chromium resolves setLocalDescription on
-    // this thread, so page work queued meanwhile holds the offer back, and the newcomer waits for nothing else.
-    const offering = offerNow ? link.offerNow() : null;
-    if (offering) offering.then(added);
-    else added();
+    if (offerNow) link.offerNow();
+    // The tile and the layout it sets off wait until our first offer or answer is out (link.described): the other
+    // side waits for it, Chromium resolves setLocalDescription on this thread, and page work queued meanwhile
+    // holds it back; a newcomer's page would handle the offer after drawing instead of before.
+    if (hidden) added();
+    else link.described.then(added);
     return link;
   }
 
