@@ -53,7 +53,8 @@ export class PeerMesh extends EventTarget {
     this.listeners = {
       "ice-servers": (/** @type {CustomEvent} */ e) =>
         this.updateIceServers(e.detail.ice_servers, e.detail.ice_transport_policy),
-      "peer-joined": (/** @type {CustomEvent} */ e) => (this.onDemand ? this.update(e.detail.peer) : this.add(e.detail.peer)),
+      "peer-joined": (/** @type {CustomEvent} */ e) =>
+        this.onDemand ? this.update(e.detail.peer) : this.add(e.detail.peer, false, { offerNow: true }),
       "peer-updated": (/** @type {CustomEvent} */ e) => this.update(e.detail.peer),
       "peer-left": (/** @type {CustomEvent} */ e) => this.remove(e.detail.peer_id, e.detail.reason),
       state: () => this.reconcile(),
@@ -134,8 +135,12 @@ export class PeerMesh extends EventTarget {
     return me ? isPoliteTowards(me, peer) : true;
   }
 
-  /** @param {Peer} peer @param {boolean} [hidden] */
-  add(peer, hidden = false) {
+  /**
+   * @param {Peer} peer @param {boolean} [hidden]
+   * @param {{offerNow?: boolean}} [options] offerNow: a newcomer joined, so if we offer first, offer now (not when
+   *   its own offer made the link: that offer is answered instead)
+   */
+  add(peer, hidden = false, { offerNow = false } = {}) {
     const existing = this.links.get(peer.peer_id);
     if (existing) {
       this.update(peer);
@@ -145,7 +150,15 @@ export class PeerMesh extends EventTarget {
     const polite = hidden || this.politeTowards(peer);
     const link = new PeerLink(this, peer, polite, hidden);
     this.links.set(peer.peer_id, link);
-    this.emit("peer-added", { peerId: peer.peer_id, peer, polite, hidden });
+    const added = () => {
+      if (this.links.get(peer.peer_id) === link) this.emit("peer-added", { peerId: peer.peer_id, peer: link.peer, polite, hidden });
+    };
+    if (offerNow) link.offerNow();
+    // The tile and the layout it sets off wait until our first offer or answer is out (link.described): the other
+    // side waits for it, Chromium resolves setLocalDescription on this thread, and page work queued meanwhile
+    // holds it back; a newcomer's page would handle the offer after drawing instead of before.
+    if (hidden) added();
+    else link.described.then(added);
     return link;
   }
 
