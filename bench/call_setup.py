@@ -1,13 +1,16 @@
 """Call setup: time from joining to the first decoded remote frame between two headless Chromium peers.
 
-    python bench/call_setup.py [--calls 20] [--redis] [--sfu] [--out FILE]
+    python bench/call_setup.py [--calls 20] [--redis] [--sfu] [--new-tab-per-call] [--out FILE]
 
 With --sfu the room's media goes through a Janus the script starts (docs/sfu.md): run it inside scripts/bench's
 network namespace (Janus needs 127.0.0.2 on a non-loopback link), as scripts/bench does. Marks then come from
 whichever of Bob's two connections (publisher, subscriber) gets there first, and first_frame from the subscriber.
 
 Alice waits in the room; Bob opens the room page `calls` times (the first call, a warm-up, is not counted) and
-presses "Join now" once the pre-join screen's camera preview is ready. An init script in Bob's page takes these
+presses "Join now" once the pre-join screen's camera preview is ready. Bob opens it in the same tab each time, as a
+person follows a link: in this headless Chromium (156) every new tab is a new window, whose omnibox popup (a WebUI
+page in a renderer of its own) then loads for about 600 ms of CPU, right through the call setup it would be timing.
+--new-tab-per-call opens a new tab per call as the bench did before 2026-12-04 17:40 UTC, to compare. An init script in Bob's page takes these
 marks with `performance.now()`:
 
 - `socket_open`: the signalling WebSocket opened; `welcome`: the server's welcome arrived;
@@ -146,6 +149,8 @@ def main():
     parser.add_argument("--redis", action="store_true", help="workers on Redis instead of the in-process layer")
     parser.add_argument("--sfu", action="store_true", help="the room's media goes through Janus")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--new-tab-per-call", action="store_true",
+                        help="a new tab (a new window, with its omnibox WebUI loading) for every call")
     args = parser.parse_args()
     args.out = args.out or str(REPO / "bench" / "results" / ("call_setup_sfu.json" if args.sfu else "call_setup.json"))
 
@@ -181,10 +186,13 @@ def main():
                 bob_context = browser.new_context(viewport={"width": 640, "height": 480}, bypass_csp=True)
                 bob_context.add_init_script(TIMELINE)
                 sign_in(bob_context, worker.base_url, "bob", "bob-password-1").close()
+                tab = None
                 for call in range(args.calls + 1):
-                    bob = bob_context.new_page()
-                    bob.on("console", lambda message: console.append(f"bob {message.type}: {message.text}"))
-                    bob.on("pageerror", lambda error: console.append(f"bob pageerror: {error}"))
+                    if tab is None:
+                        bob = bob_context.new_page()
+                        bob.on("console", lambda message: console.append(f"bob {message.type}: {message.text}"))
+                        bob.on("pageerror", lambda error: console.append(f"bob pageerror: {error}"))
+                        tab = None if args.new_tab_per_call else bob
                     enter_room(bob, url)
                     try:
                         bob.wait_for_function("window.__callMarks && 'first_frame' in window.__callMarks",
@@ -198,7 +206,10 @@ def main():
                     leave = bob.get_by_role("button", name="Leave")
                     if leave.count():
                         leave.first.click()
-                    bob.close()
+                    if tab is None:
+                        bob.close()
+                    else:
+                        bob.goto("about:blank")
                     time.sleep(0.5)
                     if call == 0:
                         continue  # the first call warms Chromium and the server up
@@ -223,7 +234,7 @@ def main():
                               "mean_ms": round(statistics.fmean(values), 1), "count": len(values)}
     report = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "machine": machine(), "layer": "redis" if args.redis else "in-process", "calls": args.calls,
-              "route": "sfu" if args.sfu else "mesh",
+              "route": "sfu" if args.sfu else "mesh", "tab": "new per call" if args.new_tab_per_call else "one, reused",
               "first_frame_method": ", ".join(sorted(str(method) for method in methods)),
               "first_frame_width_p50": percentile([width for width in widths if width], 0.5) if any(widths) else None,
               "phases": figures}

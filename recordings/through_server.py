@@ -51,7 +51,10 @@ class FeedRecording:
 
     async def follow(self, streams):
         """The participant publishes these streams now: subscribe to all of them (again, if they changed)."""
-        mids = sorted(stream["mid"] for stream in streams if stream["type"] in ("audio", "video"))
+        # Camera and microphone: a shared screen is not recorded through the server (docs/sfu.md), and starting or
+        # stopping one must not cut the participant's file in two.
+        mids = sorted(stream["mid"] for stream in streams
+                      if stream["type"] in ("audio", "video") and stream.get("description") != "screen")
         if mids == self.streams:
             return
         if self.streams:

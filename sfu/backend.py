@@ -6,9 +6,10 @@ candidates through it. sfu/janus.py implements this for Janus's VideoRoom; anoth
 implement the same two classes.
 
 Events a session reports to its owner (`on_event(event)`, a dict, called on the event loop):
-- {"type": "feeds", "feeds": [{"peer_id", "streams": [{"mid", "type", "description"?}]}]}: who publishes what now;
+- {"type": "feeds", "feeds": [{"peer_id", "streams": [{"mid", "type", "description"?}]}]}: who publishes what now
+  (a shared screen is a video stream whose description is "screen");
 - {"type": "talking", "peer_id", "talking": bool}: the server's audio levels say someone started or stopped talking;
-- {"type": "offer", "subscription", "description", "streams": [{"mid", "feed", "feed_mid", "type"}]}: a
+- {"type": "offer", "subscription", "description", "streams": [{"mid", "feed", "feed_mid", "type", "screen"}]}: a
   subscription changed on the server's side (a feed went away) and needs an answer;
 - {"type": "kicked"}: the server removed this participant's media;
 - {"type": "lost", "instance"}: the instance stopped answering; everything on it is gone.
@@ -32,7 +33,7 @@ class InstanceLost(MediaError):
 @dataclass(frozen=True)
 class SubscribedStream:
     """What a subscription asks for of one publisher (`feed`, its peer id): its stream `mid`, or every stream of a
-    kind ("audio" or "video"), whatever the publisher publishes now or later."""
+    kind ("audio", "video" for its camera, "screen" for the screen it shares), whatever it publishes now or later."""
 
     feed: str
     mid: str
@@ -45,8 +46,9 @@ class MediaSession:
         """Enter the meeting's room on the instance (creating it if needed), as someone who may publish later."""
         raise NotImplementedError
 
-    async def publish(self, offer_sdp):
-        """Publish (or renegotiate) this participant's media; return the server's answer SDP."""
+    async def publish(self, offer_sdp, screen_mid=None):
+        """Publish (or renegotiate) this participant's media, the section at `screen_mid` (if any) being a shared
+        screen; return the server's answer SDP."""
         raise NotImplementedError
 
     async def unpublish(self):

@@ -37,6 +37,8 @@ NO_SUCH_ROOM = 426
 ROOM_EXISTS = 427
 NO_SUCH_FEED = 428
 ID_EXISTS = 436
+# The description Confer gives a published stream that carries a shared screen.
+SCREEN = "screen"
 
 
 def signed_token(secret, lifetime=TOKEN_LIFETIME, now=None, plugins=(PLUGIN,)):
@@ -364,9 +366,9 @@ class JanusSession(MediaSession):
                 for s in data["streams"]
             ]
         subscription.awaiting_answer = True
+        streams = [{**s, "screen": self.is_screen(s["feed"], s["feed_mid"])} for s in subscription.streams if s["active"]]
         event = {"type": "offer", "subscription": subscription.name,
-                 "description": {"type": jsep["type"], "sdp": jsep["sdp"]},
-                 "streams": [s for s in subscription.streams if s["active"]]}
+                 "description": {"type": jsep["type"], "sdp": jsep["sdp"]}, "streams": streams}
         return event
 
     def report_lost(self):
@@ -407,12 +409,15 @@ class JanusSession(MediaSession):
             self.note_feed(publisher)
         self.report_feeds()
 
-    async def publish(self, offer_sdp):
+    async def publish(self, offer_sdp, screen_mid=None):
         jsep = {"type": "offer", "sdp": offer_sdp}
         request = "configure" if self.published else "publish"
         body = {"request": request}
         if request == "publish":
             body["display"] = self.display[:64]
+        if screen_mid is not None:
+            # What tells a screen from a camera at Janus: moderation (mids_of) and subscribers (expand) read it.
+            body["descriptions"] = [{"mid": screen_mid, "description": SCREEN}]
         data, answer = await self.connection.message(self.publisher, body, jsep=jsep, wants_event=True)
         if answer is None:
             raise MediaError("Janus gave no answer to the published offer")
@@ -430,13 +435,17 @@ class JanusSession(MediaSession):
             await self.connection.message(self.publisher, {"request": "unpublish"}, wants_event=True)
 
     def expand(self, subscription):
-        """Return the (feed, mid) pairs a subscription's selectors name among the feeds there are now."""
+        """Return the (feed, mid) pairs a subscription's selectors name among the feeds there are now: a mid, or a
+        kind ("audio", "video" for the camera, "screen")."""
         pairs = set()
         for feed, selector in subscription.selectors:
             for stream in self.feeds.get(feed, ()):
-                if selector in (stream["mid"], stream["type"]):
+                if selector in (stream["mid"], kind_of(stream)):
                     pairs.add((feed, stream["mid"]))
         return pairs
+
+    def is_screen(self, feed, mid):
+        return any(s["mid"] == mid and s.get("description") == SCREEN for s in self.feeds.get(feed, ()))
 
     async def subscribe(self, name, streams):
         subscription = self.subscriptions.get(name)
@@ -501,7 +510,7 @@ class JanusSession(MediaSession):
         not the tens a full-size one takes to pace out, so the picture comes sooner. The page asks for the layer
         its tile needs next (configure)."""
         request = {"feed": feed, "mid": mid}
-        if any(s["mid"] == mid and s["type"] == "video" for s in self.feeds.get(feed, ())):
+        if any(s["mid"] == mid and kind_of(s) == "video" for s in self.feeds.get(feed, ())):
             request["substream"] = 0
         return request
 
@@ -546,9 +555,7 @@ class JanusSession(MediaSession):
         await self.connection.trickle(handle, wire)
 
     def mids_of(self, kind):
-        if kind == "screen":
-            return [s["mid"] for s in self.published if s.get("description") == "screen"]
-        return [s["mid"] for s in self.published if s.get("type") == kind and s.get("description") != "screen"]
+        return [s["mid"] for s in self.published if kind_of(s) == kind]
 
     async def mute(self, kind, muted):
         (self.muted.add if muted else self.muted.discard)(kind)
@@ -585,6 +592,11 @@ class JanusSession(MediaSession):
             if not [p for p in data.get("participants", []) if p.get("id") != self.peer_id]:
                 await self.connection.message(self.publisher, {"request": "destroy", "room": self.room,
                                                                "secret": self.secret})
+
+
+def kind_of(stream):
+    """Return what a published stream is to Confer: "audio", "video" (a camera) or "screen"."""
+    return SCREEN if stream.get("description") == SCREEN else stream.get("type")
 
 
 def _publisher_bitrate():

@@ -15,7 +15,7 @@ import logging
 from meetings import actions
 from sfu.backend import MediaError, SubscribedStream, get_backend
 from signalling import db
-from signalling.protocol import UserError
+from signalling.protocol import UserError, check_published_shape
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,12 @@ class ServerMedia:
     # From the client (the consumer's handlers).
 
     async def publish(self, message):
-        answer = await self.call("sfu-publish", lambda s: s.publish(message["description"]["sdp"]))
+        sdp, screen = message["description"]["sdp"], message["screen"]
+        try:
+            check_published_shape(sdp, screen)
+        except ValueError as error:
+            raise UserError("bad-message", f"Bad sfu-publish: {error}.", "sfu-publish") from None
+        answer = await self.call("sfu-publish", lambda s: s.publish(sdp, screen))
         await self.socket.send_payload({"type": "sfu-answer", "description": {"type": "answer", "sdp": answer}})
 
     async def unpublish(self, message):

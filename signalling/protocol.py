@@ -166,7 +166,7 @@ def _list_of(check, max_items):
 _subscription = _string(32)
 _mid = _string(8)
 _subscribed_fields = _object({"feed": (_peer_id, True), "mid": (_nullable(_mid), False),
-                              "kind": (_nullable(_one_of("audio", "video")), False)})
+                              "kind": (_nullable(_one_of("audio", "video", "screen")), False)})
 
 
 def _subscribed_stream(value):
@@ -176,6 +176,9 @@ def _subscribed_stream(value):
         raise ValueError("needs either 'mid' or 'kind'")
     return stream
 
+# Which browser-to-browser connection a relayed message is for: absent for the media one, "data" for the data-only
+# connection a meeting through the server opens for files.
+_link = _nullable(_one_of("data"))
 _resume = _nullable(_object({"peer_id": (_peer_id, True), "secret": (_string(64), True)}))
 _media_kind = _one_of("audio", "video", "screen")
 
@@ -191,10 +194,10 @@ CLIENT_MESSAGES = {
         },
         False,
     ),
-    "offer": ({"to": (_peer_id, True), "description": (_description("offer"), True)}, True),
-    "answer": ({"to": (_peer_id, True), "description": (_description("answer"), True)}, True),
-    "candidate": ({"to": (_peer_id, True), "candidate": (_candidate, True)}, True),
-    "restart-ice": ({"to": (_peer_id, True)}, True),
+    "offer": ({"to": (_peer_id, True), "description": (_description("offer"), True), "link": (_link, False)}, True),
+    "answer": ({"to": (_peer_id, True), "description": (_description("answer"), True), "link": (_link, False)}, True),
+    "candidate": ({"to": (_peer_id, True), "candidate": (_candidate, True), "link": (_link, False)}, True),
+    "restart-ice": ({"to": (_peer_id, True), "link": (_link, False)}, True),
     "leave": ({}, True),
     "ping": ({}, False),
     "ice-servers": ({}, True),
@@ -216,7 +219,7 @@ CLIENT_MESSAGES = {
     "stop-recording": ({}, True),
     "mute-everyone": ({}, True),
     # Media through the server: only in meetings whose room state says "route": "sfu".
-    "sfu-publish": ({"description": (_description("offer"), True)}, True),
+    "sfu-publish": ({"description": (_description("offer"), True), "screen": (_nullable(_mid), False)}, True),
     "sfu-unpublish": ({}, True),
     "sfu-subscribe": ({"subscription": (_subscription, True), "streams": (_list_of(_subscribed_stream, 300), True)},
                       True),
@@ -346,11 +349,38 @@ def sdp_sends_media(sdp):
     return False
 
 
+def published_sections(sdp):
+    """Return the (kind, mid) of each media section of a session description, in order (mid None when missing)."""
+    sections = []
+    for raw in sdp.split("\n"):
+        line = raw[:-1] if raw.endswith("\r") else raw
+        if line.startswith("m="):
+            sections.append([line[2:].split(" ")[0].lower(), None])
+        elif line.startswith("a=mid:") and sections:
+            sections[-1][1] = line[6:].strip()
+    return [tuple(section) for section in sections]
+
+
+def check_published_shape(sdp, screen_mid):
+    """Raise ValueError unless an offer to publish through the server is one camera, one microphone and at most one
+    screen: at most one audio section and two video sections, a second video only as the named screen, and the
+    screen a video section of the offer."""
+    sections = published_sections(sdp)
+    audio = [mid for kind, mid in sections if kind == "audio"]
+    video = [mid for kind, mid in sections if kind == "video"]
+    if len(audio) > 1 or len(video) > 2 or len(sections) > len(audio) + len(video):
+        raise ValueError("an offer publishes at most one audio and two video sections, and nothing else")
+    if screen_mid is not None and screen_mid not in video:
+        raise ValueError("'screen' must name a video section of the offer")
+    if len(video) == 2 and screen_mid is None:
+        raise ValueError("a second video section is only for a shared screen, named in 'screen'")
+
+
 def relayed(message, sender_peer_id):
     """Return what the addressee of a relayed message receives: the payload, `from` set by the server."""
     payload = {"type": message.type, "from": sender_peer_id}
     for name, value in message.fields.items():
-        if name != "to":
+        if name != "to" and not (name == "link" and value is None):
             payload[name] = value
     return payload
 

@@ -63,7 +63,8 @@ function once(target, type) {
 export class FileTransfers {
   /**
    * @param {object} options
-   * @param {() => import("./peers.js").PeerMesh | null} options.getMesh
+   * @param {() => import("./peers.js").PeerMesh | null} options.getMesh  the media mesh, or in a meeting through the
+   *   server the data-only one (its connections are made on demand)
    * @param {(peerId: string) => string} options.nameOf
    * @param {(item: HTMLElement) => void} options.show      puts an item in the chat log
    * @param {(text: string) => void} options.announce
@@ -83,7 +84,7 @@ export class FileTransfers {
   send(files, to) {
     const mesh = this.getMesh();
     if (!mesh) return;
-    const peerIds = to ? [to] : mesh.visibleLinks.map((link) => link.peerId);
+    const peerIds = to ? [to] : mesh.recipientIds;
     if (!peerIds.length) {
       this.announce(gettext("There is nobody to send a file to yet."));
       return;

@@ -44,6 +44,9 @@ export class PeerLink {
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.settingRemoteAnswerPending = false;
+    /** Set while an offer is being answered; mediaPending: tracks came meanwhile and the page has not been told. */
+    this.answering = false;
+    this.mediaPending = false;
     /** The fingerprints of the other side's connection, once known. */
     this.remoteFingerprints = "";
     /** The other side's streams by id: its camera and microphone in one, a screen it shares in another. */
@@ -59,14 +62,30 @@ export class PeerLink {
     this.pc = new RTCPeerConnection({
       iceServers: mesh.iceServers,
       iceTransportPolicy: mesh.iceTransportPolicy,
+      // One transport for audio, video and data from the first offer: a third of the candidates to gather, send,
+      // relay and add, and one DTLS handshake. Every peer we meet (browsers, the aiortc recorder) offers BUNDLE.
+      bundlePolicy: "max-bundle",
     });
+    /** App messages waiting for the control channel to open (on-demand connections only). @type {object[]} */
+    this.queued = [];
     this.wire();
-    this.addLocalMedia(mesh.localStream);
-    if (mesh.screenStream) this.addScreen(mesh.screenStream);
+    if (!mesh.onDemand) {
+      this.addLocalMedia(mesh.localStream);
+      if (mesh.screenStream) this.addScreen(mesh.screenStream);
+    }
     if (!hidden) this.openControl();
     this.watchdogRound = 0;
     this.watchdog = undefined;
     if (!hidden) this.watch();
+    /**
+     * Resolves once our first offer or answer is out, or the link closed, or POLITE_FIRST_OFFER_WAIT_MS passed
+     * (the newcomer's wait for an offer): what the page draws for this peer can wait until then.
+     * @type {Promise<void>}
+     */
+    this.described = new Promise((resolve) => {
+      this.markDescribed = resolve;
+      window.setTimeout(resolve, POLITE_FIRST_OFFER_WAIT_MS);
+    });
   }
 
   /** Check later that the connection came up; if not, restart ICE (the impolite side offers, the polite one asks). */
@@ -78,7 +97,7 @@ export class PeerLink {
       const { pc } = this;
       if (pc.connectionState !== "connected" && pc.signalingState === "stable") {
         this.watchdogRound += 1;
-        if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId);
+        if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId, this.mesh.link);
         else pc.restartIce();
       }
       this.watch();
@@ -92,28 +111,22 @@ export class PeerLink {
   wire() {
     const { pc, mesh } = this;
     pc.addEventListener("negotiationneeded", async () => {
-      if (this.polite && !pc.remoteDescription && !this.waitedForFirstOffer) {
+      // On demand, only the side with something to send makes the connection: nobody else offers first.
+      if (this.polite && !mesh.onDemand && !pc.remoteDescription && !this.waitedForFirstOffer) {
         this.waitedForFirstOffer = true;
         await sleep(POLITE_FIRST_OFFER_WAIT_MS);
         // The other side offered meanwhile: if we still need to negotiate, the event comes again once stable.
         if (this.closed || pc.remoteDescription || pc.signalingState !== "stable") return;
       }
-      try {
-        this.makingOffer = true;
-        await pc.setLocalDescription();
-        mesh.signalling.sendOffer(this.peerId, pc.localDescription);
-      } catch (error) {
-        mesh.report(this, error);
-      } finally {
-        this.makingOffer = false;
-      }
+      await this.offer();
     });
     pc.addEventListener("icecandidate", ({ candidate }) => {
       // An empty candidate string is one generation's end; the null that follows ends them all.
       if (candidate && !candidate.candidate) return;
-      mesh.signalling.sendCandidate(this.peerId, candidate ? candidate.toJSON() : null);
+      mesh.signalling.sendCandidate(this.peerId, candidate ? candidate.toJSON() : null, mesh.link);
     });
     pc.addEventListener("track", ({ track, streams }) => {
+      this.mediaPending = true;
       // A track sent without a stream gets a stream of our own.
       let stream = streams[0];
       if (!stream) {
@@ -126,7 +139,8 @@ export class PeerLink {
         stream.addEventListener("removetrack", () => this.emitMedia());
       }
       track.addEventListener("ended", () => this.emitMedia());
-      this.emitMedia();
+      // Tracks come while an offer is being answered: the page draws them once the answer is out.
+      if (!this.answering) this.emitMedia();
     });
     pc.addEventListener("datachannel", ({ channel }) => {
       mesh.emit("datachannel", { peerId: this.peerId, channel });
@@ -142,7 +156,7 @@ export class PeerLink {
     pc.addEventListener("iceconnectionstatechange", () => {
       if (pc.iceConnectionState !== "failed" || this.hidden) return;
       // The impolite side's restart offer wins any collision; the polite side asks it to restart.
-      if (this.polite) mesh.signalling.sendRestartIce(this.peerId);
+      if (this.polite) mesh.signalling.sendRestartIce(this.peerId, mesh.link);
       else pc.restartIce();
     });
   }
@@ -180,6 +194,7 @@ export class PeerLink {
     channel.addEventListener("open", () => {
       const screen = this.mesh.screenStream;
       if (screen) this.sendControl({ type: "screen", stream: screen.id });
+      for (const message of this.queued.splice(0)) this.sendControl(message);
       this.mesh.emit("control-open", { peerId: this.peerId });
     });
     channel.addEventListener("message", ({ data }) => {
@@ -199,8 +214,16 @@ export class PeerLink {
     });
   }
 
-  /** Send one app message over the control channel; return whether it went. @param {object} message */
-  sendControl(message) {
+  /**
+   * Send one app message over the control channel; return whether it went (or, with `queue`, will go once the
+   * channel opens).
+   * @param {object} message @param {boolean} [queue]
+   */
+  sendControl(message, queue = false) {
+    if (queue && this.control && this.control.readyState === "connecting") {
+      this.queued.push(message);
+      return true;
+    }
     if (!this.control || this.control.readyState !== "open") return false;
     this.control.send(JSON.stringify(message));
     return true;
@@ -209,6 +232,7 @@ export class PeerLink {
   /** Tell the UI which of the other side's streams are its camera and its screen. */
   emitMedia() {
     if (this.closed) return;
+    this.mediaPending = false;
     const live = (/** @type {MediaStream} */ stream) => stream.getTracks().some((t) => t.readyState === "live");
     let camera = null;
     let screen = null;
@@ -221,6 +245,32 @@ export class PeerLink {
     this.mesh.emit("media", { peerId: this.peerId, peer: this.peer, hidden: this.hidden, camera, screen });
   }
 
+  /** Make an offer and send it (perfect negotiation's negotiationneeded handler). */
+  async offer() {
+    const { pc } = this;
+    try {
+      this.makingOffer = true;
+      await pc.setLocalDescription();
+      this.mesh.signalling.sendOffer(this.peerId, pc.localDescription, this.mesh.link);
+      this.markDescribed();
+    } catch (error) {
+      this.mesh.report(this, error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /**
+   * Offer at once, as the side that offers first (impolite, towards a newcomer), instead of waiting for
+   * negotiationneeded: Chromium fires it in a task of its own, which queues behind whatever the page does next
+   * (the newcomer's tile, the layout it sets off: 20-30 ms here), and the whole call waits for this offer.
+   * The event that comes anyway finds the operations chain busy or the state not stable, and Chromium drops it.
+   */
+  offerNow() {
+    if (this.polite || this.hidden || this.closed || this.pc.signalingState !== "stable") return;
+    this.offer();
+  }
+
   /** Take an offer or answer from the peer (perfect negotiation). @param {RTCSessionDescriptionInit} description */
   async acceptDescription(description) {
     const { pc } = this;
@@ -230,14 +280,21 @@ export class PeerLink {
     this.ignoreOffer = !this.polite && offerCollision;
     if (this.ignoreOffer) return;
     this.settingRemoteAnswerPending = description.type === "answer";
-    // A polite peer's pending offer is rolled back implicitly by setRemoteDescription. Chromium takes the start
-    // bitrate of what it sends from the remote description, so the one we set says ours.
-    await pc.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
-    this.remoteFingerprints = fingerprintsOf(description.sdp);
-    this.settingRemoteAnswerPending = false;
-    if (description.type === "offer") {
-      await pc.setLocalDescription();
-      this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription);
+    this.answering = description.type === "offer";
+    try {
+      // A polite peer's pending offer is rolled back implicitly by setRemoteDescription. Chromium takes the start
+      // bitrate of what it sends from the remote description, so the one we set says ours.
+      await pc.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
+      this.remoteFingerprints = fingerprintsOf(description.sdp);
+      this.settingRemoteAnswerPending = false;
+      if (description.type === "offer") {
+        await pc.setLocalDescription();
+        this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription, this.mesh.link);
+        this.markDescribed();
+      }
+    } finally {
+      this.answering = false;
+      if (this.mediaPending) this.emitMedia();
     }
   }
 
@@ -266,7 +323,7 @@ export class PeerLink {
     } catch (error) {
       this.mesh.report(this, error);
     }
-    if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId);
+    if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId, this.mesh.link);
     else pc.restartIce();
   }
 
@@ -281,6 +338,7 @@ export class PeerLink {
 
   close() {
     this.closed = true;
+    this.markDescribed();
     window.clearTimeout(this.watchdog);
     if (this.control) this.control.close();
     this.pc.close();

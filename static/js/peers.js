@@ -21,15 +21,23 @@ import { PeerLink } from "./peerlink.js";
  * - `control-open`: {peerId}; `control`: {peerId, message}: the peer-to-peer control channel (file offers...).
  * - `datachannel`: {peerId, channel}: the peer opened a data channel (a file on its way).
  * - `failure`: {peerId, error}: negotiation with one peer went wrong (the others are unaffected).
+ *
+ * With `link: "data"` it is the data-only mesh of a meeting through the server (docs/sfu.md, "Files"): no media, and
+ * a connection to a peer is made only when something is sent to it (or it offers one); its relayed messages carry
+ * `link: "data"` so they never reach the media mesh, nor its messages this one.
  */
 export class PeerMesh extends EventTarget {
   /**
    * @param {object} options
    * @param {SignallingClient} options.signalling   already welcomed
    * @param {MediaStream | null} options.localStream  null to receive only
+   * @param {string | null} [options.link]  "data": the on-demand, data-only mesh
    */
-  constructor({ signalling, localStream }) {
+  constructor({ signalling, localStream, link = null }) {
     super();
+    this.link = link;
+    /** Connections made only when a peer is sent something (or offers): the data-only mesh. */
+    this.onDemand = link === "data";
     const welcome = signalling.welcome;
     if (!welcome) throw new Error("PeerMesh needs a welcomed SignallingClient.");
     this.signalling = signalling;
@@ -45,16 +53,22 @@ export class PeerMesh extends EventTarget {
     this.listeners = {
       "ice-servers": (/** @type {CustomEvent} */ e) =>
         this.updateIceServers(e.detail.ice_servers, e.detail.ice_transport_policy),
-      "peer-joined": (/** @type {CustomEvent} */ e) => this.add(e.detail.peer),
+      "peer-joined": (/** @type {CustomEvent} */ e) =>
+        this.onDemand ? this.update(e.detail.peer) : this.add(e.detail.peer, false, { offerNow: true }),
       "peer-updated": (/** @type {CustomEvent} */ e) => this.update(e.detail.peer),
       "peer-left": (/** @type {CustomEvent} */ e) => this.remove(e.detail.peer_id, e.detail.reason),
       state: () => this.reconcile(),
-      offer: (/** @type {CustomEvent} */ e) => this.onDescription(e.detail),
-      answer: (/** @type {CustomEvent} */ e) => this.onDescription(e.detail),
-      candidate: (/** @type {CustomEvent} */ e) => this.onCandidate(e.detail),
-      "restart-ice": (/** @type {CustomEvent} */ e) => this.links.get(e.detail.from)?.pc.restartIce(),
+      offer: (/** @type {CustomEvent} */ e) => this.ours(e) && this.onDescription(e.detail),
+      answer: (/** @type {CustomEvent} */ e) => this.ours(e) && this.onDescription(e.detail),
+      candidate: (/** @type {CustomEvent} */ e) => this.ours(e) && this.onCandidate(e.detail),
+      "restart-ice": (/** @type {CustomEvent} */ e) => this.ours(e) && this.links.get(e.detail.from)?.pc.restartIce(),
     };
     this.listen();
+  }
+
+  /** Whether a relayed message is for this mesh's connections (the media ones, or the data-only ones). */
+  ours(/** @type {CustomEvent} */ event) {
+    return (event.detail.link ?? null) === this.link;
   }
 
   listen() {
@@ -86,7 +100,7 @@ export class PeerMesh extends EventTarget {
     }
     for (const peer of roster.values()) {
       if (this.links.has(peer.peer_id)) this.update(peer);
-      else this.add(peer);
+      else if (!this.onDemand) this.add(peer);
     }
   }
 
@@ -121,18 +135,30 @@ export class PeerMesh extends EventTarget {
     return me ? isPoliteTowards(me, peer) : true;
   }
 
-  /** @param {Peer} peer @param {boolean} [hidden] */
-  add(peer, hidden = false) {
+  /**
+   * @param {Peer} peer @param {boolean} [hidden]
+   * @param {{offerNow?: boolean}} [options] offerNow: a newcomer joined, so if we offer first, offer now (not when
+   *   its own offer made the link: that offer is answered instead)
+   */
+  add(peer, hidden = false, { offerNow = false } = {}) {
     const existing = this.links.get(peer.peer_id);
     if (existing) {
       this.update(peer);
       return existing;
     }
-    if (this.frozen && !hidden) return null;
+    if (this.frozen && !hidden && !this.onDemand) return null;
     const polite = hidden || this.politeTowards(peer);
     const link = new PeerLink(this, peer, polite, hidden);
     this.links.set(peer.peer_id, link);
-    this.emit("peer-added", { peerId: peer.peer_id, peer, polite, hidden });
+    const added = () => {
+      if (this.links.get(peer.peer_id) === link) this.emit("peer-added", { peerId: peer.peer_id, peer: link.peer, polite, hidden });
+    };
+    if (offerNow) link.offerNow();
+    // The tile and the layout it sets off wait until our first offer or answer is out (link.described): the other
+    // side waits for it, Chromium resolves setLocalDescription on this thread, and page work queued meanwhile
+    // holds it back; a newcomer's page would handle the offer after drawing instead of before.
+    if (hidden) added();
+    else link.described.then(added);
     return link;
   }
 
@@ -167,10 +193,25 @@ export class PeerMesh extends EventTarget {
     );
   }
 
-  /** Send an app message to one peer over its control channel. @param {string} peerId @param {object} message */
+  /**
+   * Send an app message to one peer over its control channel; return whether it went (or, on demand, will go once
+   * the connection it makes now is open).
+   * @param {string} peerId @param {object} message
+   */
   sendControl(peerId, message) {
+    if (this.onDemand) {
+      const peer = this.signalling.roster.get(peerId);
+      const link = this.links.get(peerId) || (peer ? this.add(peer) : null);
+      return link ? link.sendControl(message, true) : false;
+    }
     const link = this.links.get(peerId);
     return link ? link.sendControl(message) : false;
+  }
+
+  /** The peers a file for everyone goes to: those we are connected to, or on demand, everyone in the room. */
+  get recipientIds() {
+    if (this.onDemand) return [...this.signalling.roster.keys()].filter((peerId) => peerId !== this.signalling.peerId);
+    return this.visibleLinks.map((link) => link.peerId);
   }
 
   /** Open a data channel to one peer (a file transfer). @param {string} peerId @param {string} label */

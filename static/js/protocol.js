@@ -148,6 +148,11 @@ export function isPoliteTowards(me, other) {
  * @typedef {{candidate: string, sdp_mid: string | null, sdp_mline_index: number | null} | null} WireCandidate
  */
 
+/** The `link` field of a relayed message: none for the media connection. @param {string | null} link */
+function linked(link) {
+  return link ? { link } : {};
+}
+
 /**
  * Return the wire form of an ICE candidate (RTCIceCandidate or its init dictionary); null stays null.
  * @param {RTCIceCandidateInit | null | undefined} candidate
@@ -189,7 +194,7 @@ export function candidateFromWire(wire) {
  *   `chat`: {message}; `lobby-updated`: {lobby_count, lobby?}: room events, already applied to `state`.
  * - `state`: {state}: the state was replaced after a gap in the events (resync); reconcile with it.
  * - `offer`, `answer`: {from, description}; `candidate`: {from, candidate: RTCIceCandidateInit | null};
- *   `restart-ice`: {from}.
+ *   `restart-ice`: {from}. Each with `link`: "data" for the data-only connection (datalinks.js), else absent.
  * - `mute`, `unmute-request`: {kind, by}: a moderator asks this client to turn a source off, or on.
  * - `reaction`: {from, emoji}: someone (this client included) reacted.
  * - `ice-servers`: fresh IceServers, the answer to requestIceServers().
@@ -301,7 +306,7 @@ export class SignallingClient extends EventTarget {
         this.emit("state", { state: this.state });
         break;
       case "candidate":
-        this.emit("candidate", { from: message.from, candidate: candidateFromWire(message.candidate) });
+        this.emit("candidate", { from: message.from, link: message.link ?? null, candidate: candidateFromWire(message.candidate) });
         break;
       case "ice-servers":
         this.emit("ice-servers", {
@@ -361,24 +366,30 @@ export class SignallingClient extends EventTarget {
     return true;
   }
 
-  /** @param {string} to @param {RTCSessionDescriptionInit} description */
-  sendOffer(to, description) {
-    return this.send({ type: "offer", to, description: { type: description.type, sdp: description.sdp } });
+  /**
+   * @param {string} to @param {RTCSessionDescriptionInit} description
+   * @param {string | null} [link]  "data" for the data-only connection of a meeting through the server
+   */
+  sendOffer(to, description, link = null) {
+    return this.send({ type: "offer", to, ...linked(link), description: { type: description.type, sdp: description.sdp } });
   }
 
-  /** @param {string} to @param {RTCSessionDescriptionInit} description */
-  sendAnswer(to, description) {
-    return this.send({ type: "answer", to, description: { type: description.type, sdp: description.sdp } });
+  /** @param {string} to @param {RTCSessionDescriptionInit} description @param {string | null} [link] */
+  sendAnswer(to, description, link = null) {
+    return this.send({ type: "answer", to, ...linked(link), description: { type: description.type, sdp: description.sdp } });
   }
 
-  /** Send a candidate, or null for the end of candidates. @param {string} to @param {RTCIceCandidateInit | null} candidate */
-  sendCandidate(to, candidate) {
-    return this.send({ type: "candidate", to, candidate: candidateToWire(candidate) });
+  /**
+   * Send a candidate, or null for the end of candidates.
+   * @param {string} to @param {RTCIceCandidateInit | null} candidate @param {string | null} [link]
+   */
+  sendCandidate(to, candidate, link = null) {
+    return this.send({ type: "candidate", to, ...linked(link), candidate: candidateToWire(candidate) });
   }
 
-  /** Ask a peer to restart ICE on its connection to us. @param {string} to */
-  sendRestartIce(to) {
-    return this.send({ type: "restart-ice", to });
+  /** Ask a peer to restart ICE on its connection to us. @param {string} to @param {string | null} [link] */
+  sendRestartIce(to, link = null) {
+    return this.send({ type: "restart-ice", to, ...linked(link) });
   }
 
   /** Tell the room what this client now sends (or that its hand is up). @param {Presence} presence */
@@ -426,9 +437,13 @@ export class SignallingClient extends EventTarget {
 
   // Media through the server (sfu.js drives these).
 
-  /** Publish our media to the server, or renegotiate it. @param {RTCSessionDescriptionInit} description */
-  sfuPublish(description) {
-    return this.send({ type: "sfu-publish", description: { type: description.type, sdp: description.sdp } });
+  /**
+   * Publish our media to the server, or renegotiate it.
+   * @param {RTCSessionDescriptionInit} description @param {string | null} [screen]  the mid of our shared screen
+   */
+  sfuPublish(description, screen = null) {
+    const message = { type: "sfu-publish", description: { type: description.type, sdp: description.sdp } };
+    return this.send(screen === null ? message : { ...message, screen });
   }
 
   sfuUnpublish() {

@@ -93,7 +93,8 @@ class RoomPage {
       toast: (message) => this.chatToast(message),
     });
     this.files = new FileTransfers({
-      getMesh: () => this.mesh, nameOf: (peerId) => this.nameOf(peerId), show: (item) => this.chat.append(item),
+      getMesh: () => (this.sfu ? this.dataLinks : this.mesh), nameOf: (peerId) => this.nameOf(peerId),
+      show: (item) => this.chat.append(item),
       announce: (text) => this.announce(text), onIncoming: () => this.chat.noteUnread(),
     });
     this.people = new PeoplePanel(root.querySelector("#people-panel"), {
@@ -118,6 +119,8 @@ class RoomPage {
     this.mesh = null;
     /** Media through the server, when the room state's route is "sfu". @type {SfuClient | null} */
     this.sfu = null;
+    /** Beside it, data-only browser-to-browser connections made when a file is sent. @type {PeerMesh | null} */
+    this.dataLinks = null;
     this.visibleKey = "";
     this.tiles.onLayout = () => this.onLayout();
     this.connection = new RoomConnection({
@@ -227,6 +230,7 @@ class RoomPage {
     } else if (keptSeat && route === "sfu" && this.sfu) {
       // The server dropped our media with the old socket: publish and subscribe again over the new one.
       this.sfu.rebind(client);
+      this.dataLinks?.rebind(client);
     } else {
       this.dropConnection();
       if (route === "sfu") this.startSfu(client);
@@ -383,6 +387,7 @@ class RoomPage {
       const sfu = this.sfu;
       this.sfu = null;
       sfu.close();
+      this.closeDataLinks();
       this.speaker.start();
       this.mesh = this.createMesh(client);
       this.mesh.start();
@@ -393,13 +398,36 @@ class RoomPage {
   startSfu(client) {
     if (this.mesh) this.mesh.frozen = true; // no new browser-to-browser connections from now on
     const sfu = new SfuClient({ signalling: client, localStream: this.controls.stream });
+    sfu.screenStream = this.controls.screenStream;
     this.sfu = sfu;
     this.watchMedia(sfu, () => this.sfu === sfu, false);
+    this.openDataLinks(client);
     // The media server's audio levels say who speaks: no analyser per remote voice in the page.
     this.speaker.stop();
     sfu.addEventListener("speaker", ({ detail }) => this.tiles.setSpeaker(detail.peerId));
     sfu.start();
     this.tiles.onLayout();
+  }
+
+  /**
+   * Files in a meeting through the server: a data-only mesh whose connections are made when a file is offered.
+   * @param {import("./protocol.js").SignallingClient} client
+   */
+  openDataLinks(client) {
+    this.closeDataLinks();
+    const links = new PeerMesh({ signalling: client, localStream: null, link: "data" });
+    this.dataLinks = links;
+    const on = (type, handler) => links.addEventListener(type, (event) => {
+      if (this.dataLinks === links) handler(/** @type {CustomEvent} */ (event).detail);
+    });
+    on("control", (detail) => this.files.onControl(detail.peerId, detail.message));
+    on("datachannel", (detail) => this.files.onDataChannel(detail.peerId, detail.channel));
+    on("failure", (detail) => console.warn("data link", detail.peerId, detail.error));
+  }
+
+  closeDataLinks() {
+    if (this.dataLinks) this.dataLinks.close();
+    this.dataLinks = null;
   }
 
   /** Close the browser-to-browser connections once every video plays through the server (or after a while). */
@@ -472,9 +500,6 @@ class RoomPage {
     on("control", (detail) => this.files.onControl(detail.peerId, detail.message));
     on("datachannel", (detail) => this.files.onDataChannel(detail.peerId, detail.channel));
     on("failure", (detail) => console.warn("media", detail.peerId, detail.error));
-    on("unsupported", () => this.notices.set("media",
-      gettext("Screen sharing is not available yet in meetings through the server: the others do not see it."),
-      { tone: "warning", fadeAfterMs: 10000 }));
   }
 
   /** Say who ended the meeting: this person, or someone they know by name; null when nobody is named. @param {string | null} by */
@@ -561,6 +586,7 @@ class RoomPage {
     this.mesh = null;
     if (this.sfu) this.sfu.close();
     this.sfu = null;
+    this.closeDataLinks();
     this.tiles.removeAll();
   }
 

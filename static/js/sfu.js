@@ -1,7 +1,8 @@
 // Media through the server (docs/protocol.md, "Media through the server"; docs/client.md). No DOM access.
 //
-// One connection sends our camera and microphone to Confer's media server (video as three simulcast encodings), one
-// connection receives: everyone's audio, and only the videos on screen, each at the layer that fits its tile. The
+// One connection sends our camera and microphone to Confer's media server (video as three simulcast encodings) and
+// a screen we share (a second video, one encoding), one connection receives: everyone's audio and shared screens,
+// and only the camera videos on screen, each at the layer that fits its tile. The
 // browser never talks to the media server: every description and candidate goes through the signalling socket.
 // It emits the same events as PeerMesh (peers.js), so the page draws tiles the same way for both routes.
 
@@ -19,6 +20,11 @@ export const SIMULCAST_ENCODINGS = Object.freeze([
   { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 350_000 },
   { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 120_000 },
 ]);
+/**
+ * A shared screen's one encoding (as Jitsi and LiveKit send screens): full size, few frames, text kept sharp. No
+ * simulcast: a screen is shown large or not at all, and its smaller layers would be unreadable.
+ */
+export const SCREEN_ENCODING = Object.freeze({ maxBitrate: 1_500_000, maxFramerate: 15 });
 const SUBSCRIPTION = "main";
 
 /**
@@ -35,8 +41,9 @@ export function layerForTile(size, ratio = 1) {
 }
 
 /**
- * Return what to subscribe to: everyone's audio, and the video of those on screen. The server keeps the
- * subscription so as people start and stop publishing, so this changes only with the roster and the screen.
+ * Return what to subscribe to: everyone's audio and shared screen, and the camera video of those on screen. The
+ * server keeps the subscription so as people start and stop publishing (or sharing), so this changes only with the
+ * roster and the tiles on screen.
  * @param {Iterable<string>} peerIds  everyone in the room but us
  * @param {Set<string> | null} visible  peer ids on screen; null: all
  */
@@ -45,6 +52,7 @@ export function wantedStreams(peerIds, visible) {
   for (const feed of [...peerIds].sort()) {
     streams.push({ feed, kind: "audio" });
     if (!visible || visible.has(feed)) streams.push({ feed, kind: "video" });
+    streams.push({ feed, kind: "screen" });
   }
   return streams;
 }
@@ -72,12 +80,20 @@ export class SfuClient extends EventTarget {
     this.subscriber = null;
     /** @type {Map<string, RTCRtpSender>} our senders by kind */
     this.senders = new Map();
+    /** @type {MediaStream | null} a screen we share */
+    this.screenStream = null;
+    /** @type {RTCRtpTransceiver | null} the publisher's screen section, once made (kept, inactive, after a share) */
+    this.screenTransceiver = null;
+    /** An offer of ours waits for its answer, and the publication changed meanwhile: offer again after it. */
+    this.renegotiate = false;
     /** @type {Map<string, {mid: string, type: string}[]>} who publishes what, by peer id */
     this.feeds = new Map();
-    /** @type {Map<string, {feed: string, type: string}>} the subscription's mids */
+    /** @type {Map<string, {feed: string, type: string, screen: boolean}>} the subscription's mids */
     this.mids = new Map();
     /** @type {Map<string, MediaStream>} a stream per remote peer, holding its audio and video */
     this.streams = new Map();
+    /** @type {Map<string, MediaStream>} a stream per remote peer that shares its screen */
+    this.screens = new Map();
     /** @type {Map<string, Peer>} the peers we show, by peer id */
     this.peers = new Map();
     /** @type {Set<string> | null} peers whose video is on screen; null until the page says */
@@ -137,7 +153,7 @@ export class SfuClient extends EventTarget {
     this.lastWanted = "";
     this.connected = true;
     this.updateSubscription(true);
-    if (this.signalling.can("publish") && tracks.length) this.publish();
+    if (this.signalling.can("publish") && (tracks.length || this.screenStream)) this.publish();
   }
 
   /** The media server was replaced (or our seat resumed): drop both connections and do it all again. */
@@ -164,17 +180,43 @@ export class SfuClient extends EventTarget {
     this.senders.set("video", pc.addTransceiver(video || "video", {
       direction: "sendonly", streams: stream ? [stream] : [], sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })),
     }).sender);
+    if (this.screenStream) this.addScreenSection(pc, this.screenStream);
     pc.addEventListener("icecandidate", ({ candidate }) => {
       if (candidate && !candidate.candidate) return;
       this.signalling.sfuCandidate("publish", candidate ? candidate.toJSON() : null);
     });
     pc.addEventListener("connectionstatechange", () => this.emit("publisher-state", { state: pc.connectionState }));
+    await this.offer();
+  }
+
+  /** Offer our publication to the server (again): the screen's section is named, so the server knows it. */
+  async offer() {
+    const pc = this.publisher;
+    if (!pc) return;
+    if (pc.signalingState !== "stable") {
+      this.renegotiate = true;
+      return;
+    }
+    this.renegotiate = false;
     try {
       await pc.setLocalDescription(await pc.createOffer());
-      this.signalling.sfuPublish(pc.localDescription);
+      this.signalling.sfuPublish(pc.localDescription, this.screenTransceiver?.mid ?? null);
     } catch (error) {
       this.emit("failure", { peerId: "", error });
     }
+  }
+
+  /**
+   * Add the publisher's screen section: one encoding, and a hint that keeps text sharp over motion.
+   * @param {RTCPeerConnection} pc @param {MediaStream} stream
+   */
+  addScreenSection(pc, stream) {
+    const track = stream.getVideoTracks()[0];
+    if (!track) return;
+    if ("contentHint" in track) track.contentHint = "detail";
+    this.screenTransceiver = pc.addTransceiver(track, {
+      direction: "sendonly", streams: [stream], sendEncodings: [{ ...SCREEN_ENCODING }],
+    });
   }
 
   async onAnswer({ description }) {
@@ -185,6 +227,7 @@ export class SfuClient extends EventTarget {
     } catch (error) {
       this.emit("failure", { peerId: "", error });
     }
+    if (this.renegotiate) await this.offer();
   }
 
   /** Who publishes what (for the page to know; the server follows it for our subscription itself). @param {{peer_id: string, streams: {mid: string, type: string}[]}[]} feeds */
@@ -204,7 +247,7 @@ export class SfuClient extends EventTarget {
 
   async onOffer({ subscription, description, streams }) {
     if (subscription !== SUBSCRIPTION) return;
-    const mids = new Map(streams.map((s) => [s.mid, { feed: s.feed, type: s.type }]));
+    const mids = new Map(streams.map((s) => [s.mid, { feed: s.feed, type: s.type, screen: !!s.screen }]));
     // A mid that now carries another feed starts over at the smallest layer on the server.
     for (const [mid, entry] of mids) if (this.mids.get(mid)?.feed !== entry.feed) this.layers.delete(mid);
     this.mids = mids;
@@ -241,23 +284,35 @@ export class SfuClient extends EventTarget {
     void transceiver;
   }
 
-  /** Put each received track in its peer's stream, as the subscription's mids say, and tell the page. */
+  /** Put each received track in its peer's stream (camera or screen), as the subscription's mids say, and tell the page. */
   sortTracks() {
     if (!this.subscriber) return;
-    const wanted = new Map();
+    const cameras = new Map();
+    const screens = new Map();
     for (const transceiver of this.subscriber.getTransceivers()) {
       const entry = transceiver.mid !== null ? this.mids.get(transceiver.mid) : undefined;
       const track = transceiver.receiver.track;
       if (!entry || !track || transceiver.currentDirection === "inactive") continue;
+      const wanted = entry.screen ? screens : cameras;
       if (!wanted.has(entry.feed)) wanted.set(entry.feed, []);
       wanted.get(entry.feed).push(track);
     }
+    const changed = new Set([...this.sortInto(this.streams, cameras), ...this.sortInto(this.screens, screens)]);
+    for (const peerId of changed) this.emitMedia(peerId);
+  }
+
+  /**
+   * Make `streams` hold exactly the wanted tracks per peer; return the peers whose stream changed.
+   * @param {Map<string, MediaStream>} streams @param {Map<string, MediaStreamTrack[]>} wanted
+   */
+  sortInto(streams, wanted) {
+    const touched = [];
     for (const [peerId, tracks] of wanted) {
-      let stream = this.streams.get(peerId);
+      let stream = streams.get(peerId);
       let changed = false;
       if (!stream) {
         stream = new MediaStream();
-        this.streams.set(peerId, stream);
+        streams.set(peerId, stream);
         changed = true;
       }
       for (const track of stream.getTracks()) {
@@ -272,14 +327,15 @@ export class SfuClient extends EventTarget {
           changed = true;
         }
       }
-      if (changed) this.emitMedia(peerId);
+      if (changed) touched.push(peerId);
     }
-    for (const [peerId, stream] of this.streams) {
-      if (!wanted.has(peerId)) {
+    for (const [peerId, stream] of streams) {
+      if (!wanted.has(peerId) && stream.getTracks().length) {
         for (const track of stream.getTracks()) stream.removeTrack(track);
-        this.emitMedia(peerId);
+        touched.push(peerId);
       }
     }
+    return touched;
   }
 
   /** @param {string} peerId */
@@ -287,7 +343,9 @@ export class SfuClient extends EventTarget {
     const peer = this.peers.get(peerId);
     if (!peer) return;
     const stream = this.streams.get(peerId) || null;
-    this.emit("media", { peerId, peer, hidden: false, camera: stream && stream.getTracks().length ? stream : null, screen: null });
+    const screen = this.screens.get(peerId) || null;
+    this.emit("media", { peerId, peer, hidden: false, camera: stream && stream.getTracks().length ? stream : null,
+      screen: screen && screen.getVideoTracks().length ? screen : null });
   }
 
   /**
@@ -304,8 +362,8 @@ export class SfuClient extends EventTarget {
   /** Ask for each received video's layer from its tile's size. */
   applyLayers() {
     const ratio = typeof window !== "undefined" ? window.devicePixelRatio || 1 : 1;
-    for (const [mid, { feed, type }] of this.mids) {
-      if (type !== "video") continue;
+    for (const [mid, { feed, type, screen }] of this.mids) {
+      if (type !== "video" || screen) continue; // a screen has one layer
       const layer = layerForTile(this.tileSizes.get(feed), ratio);
       if (this.layers.get(mid) === layer) continue;
       this.layers.set(mid, layer);
@@ -353,6 +411,7 @@ export class SfuClient extends EventTarget {
     if (!peer) return;
     this.peers.delete(peerId);
     this.streams.delete(peerId);
+    this.screens.delete(peerId);
     this.emit("peer-removed", { peerId, peer, reason });
     this.updateSubscription();
   }
@@ -365,9 +424,31 @@ export class SfuClient extends EventTarget {
     if (sender) await sender.replaceTrack(track);
   }
 
-  /** Screen sharing through the server is not built yet: the page says so. @param {MediaStream | null} stream */
+  /**
+   * Share a screen through the server, or stop (null): the publisher's screen section gets the track (made the
+   * first time) or goes inactive, and the server hears the new offer. A viewer publishes nothing.
+   * @param {MediaStream | null} stream
+   */
   setScreen(stream) {
-    if (stream) this.emit("unsupported", { what: "screen" });
+    this.screenStream = stream;
+    if (this.closed || !this.connected || !this.signalling.can("publish")) return;
+    const pc = this.publisher;
+    if (!pc) {
+      if (stream) this.publish();
+      return;
+    }
+    const transceiver = this.screenTransceiver;
+    const track = stream ? stream.getVideoTracks()[0] || null : null;
+    if (!transceiver) {
+      if (!stream) return;
+      this.addScreenSection(pc, stream);
+    } else {
+      if (track && "contentHint" in track) track.contentHint = "detail";
+      transceiver.sender.replaceTrack(track).catch((error) => this.emit("failure", { peerId: "", error }));
+      if (stream) transceiver.sender.setStreams(stream);
+      transceiver.direction = track ? "sendonly" : "inactive";
+    }
+    this.offer();
   }
 
   get visibleLinks() {
@@ -398,10 +479,13 @@ export class SfuClient extends EventTarget {
     this.publisher = null;
     this.subscriber = null;
     this.senders = new Map();
+    this.screenTransceiver = null;
+    this.renegotiate = false;
     this.mids = new Map();
     this.layers = new Map();
-    for (const peerId of [...this.streams.keys()]) {
+    for (const peerId of new Set([...this.streams.keys(), ...this.screens.keys()])) {
       this.streams.delete(peerId);
+      this.screens.delete(peerId);
       this.emitMedia(peerId);
     }
   }

@@ -43,13 +43,25 @@ const cases = {
     assert.equal(layerForTile({ width: 320, height: 200 }, 2), 2, "a 2x screen needs twice the pixels");
     assert.equal(layerForTile(undefined), 0);
   },
-  "everyone's audio, and the video of the visible only": () => {
+  "everyone's audio and shared screen, and the camera video of the visible only": () => {
     const streams = wantedStreams(["p_c", "p_a", "p_b"], new Set(["p_b"]));
     assert.deepEqual(streams, [
-      { feed: "p_a", kind: "audio" }, { feed: "p_b", kind: "audio" }, { feed: "p_b", kind: "video" },
-      { feed: "p_c", kind: "audio" },
+      { feed: "p_a", kind: "audio" }, { feed: "p_a", kind: "screen" },
+      { feed: "p_b", kind: "audio" }, { feed: "p_b", kind: "video" }, { feed: "p_b", kind: "screen" },
+      { feed: "p_c", kind: "audio" }, { feed: "p_c", kind: "screen" },
     ]);
-    assert.equal(wantedStreams(["p_a"], null).length, 2, "before the page says, everyone's video");
+    assert.equal(wantedStreams(["p_a"], null).length, 3, "before the page says, everyone's video");
+  },
+  "a shared screen asks for no simulcast layer, a camera does": () => {
+    const signalling = new FakeSignalling();
+    const client = new SfuClient({ signalling, localStream: null });
+    client.mids = new Map([["1", { feed: "p_a", type: "video", screen: false }],
+      ["2", { feed: "p_a", type: "video", screen: true }]]);
+    client.layers = new Map([["1", 0], ["2", 0]]);
+    client.setLayout(new Set(["p_a"]), new Map([["p_a", { width: 1280, height: 720 }]]));
+    const asked = signalling.sent.filter((m) => m.type === "sfu-quality").map((m) => m.mid);
+    assert.deepEqual(asked, ["1"]);
+    client.close();
   },
   "the client subscribes to the visible videos and follows the page as it scrolls": () => {
     const signalling = new FakeSignalling();

@@ -12,7 +12,8 @@ def cases(folder):
 
 @pytest.mark.parametrize("name", [
     "a tile under 180 px gets the smallest layer, up to 360 the middle one, above it the largest",
-    "everyone's audio, and the video of the visible only",
+    "everyone's audio and shared screen, and the camera video of the visible only",
+    "a shared screen asks for no simulcast layer, a camera does",
     "the client subscribes to the visible videos and follows the page as it scrolls",
 ])
 def test_the_sfu_client(browser_modules, name):  # noqa: F811

@@ -24,6 +24,9 @@ VALID = [
     ({"type": "candidate", "to": "p_1", "candidate": None}, True),
     ({"type": "candidate", "to": "p_1", "candidate": {"candidate": ""}}, True),
     ({"type": "restart-ice", "to": "p_1"}, True),
+    ({"type": "offer", "to": "p_1", "link": "data", "description": OFFER}, True),
+    ({"type": "candidate", "to": "p_1", "link": "data", "candidate": None}, True),
+    ({"type": "restart-ice", "to": "p_1", "link": "data"}, True),
     ({"type": "leave"}, True),
     ({"type": "ice-servers"}, True),
     ({"type": "resync"}, True),
@@ -45,6 +48,8 @@ VALID = [
     ({"type": "reaction", "emoji": "👍"}, True),
     ({"type": "offer", "to": "p_1", "description": OFFER, "extra": "ignored"}, True),
     ({"type": "sfu-publish", "description": OFFER}, True),
+    ({"type": "sfu-publish", "description": OFFER, "screen": "2"}, True),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "kind": "screen"}]}, True),
     ({"type": "sfu-unpublish"}, True),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}, {"feed": "p_1", "mid": "1"}]},
      True),
@@ -147,7 +152,9 @@ USER_ERRORS = [
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1"}]}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0", "kind": "audio"}]},
      "bad-message"),
-    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "kind": "screen"}]}, "bad-message"),
+    ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "kind": "window"}]}, "bad-message"),
+    ({"type": "sfu-publish", "description": OFFER, "screen": 2}, "bad-message"),
+    ({"type": "offer", "to": "p_1", "link": "media", "description": OFFER}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": {"feed": "p_1", "mid": "0"}}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}] * 301}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "x" * 33, "streams": []}, "bad-message"),
@@ -169,6 +176,43 @@ def test_the_relayed_message_names_the_server_chosen_sender_and_drops_the_addres
         {"type": "offer", "to": "p_bob", "from": "p_mallory", "description": OFFER}, joined=True
     )
     assert protocol.relayed(message, "p_alice") == {"type": "offer", "from": "p_alice", "description": OFFER}
+
+
+def test_a_message_for_the_data_link_says_so_to_its_addressee():
+    message = protocol.parse_client_message({"type": "offer", "to": "p_bob", "link": "data", "description": OFFER},
+                                            joined=True)
+    assert protocol.relayed(message, "p_alice") == {"type": "offer", "from": "p_alice", "link": "data",
+                                                    "description": OFFER}
+
+
+def sdp(*sections):
+    """A session description with these (kind, mid) media sections."""
+    lines = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0"]
+    for kind, mid in sections:
+        lines += [f"m={kind} 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP4 0.0.0.0", f"a=mid:{mid}", "a=sendonly"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+PUBLISHED_SHAPES = [
+    (sdp(("audio", "0"), ("video", "1")), None, True),
+    (sdp(("audio", "0"), ("video", "1"), ("video", "2")), "2", True),
+    (sdp(("video", "0")), "0", True),  # a screen alone: no camera, no microphone
+    (sdp(("audio", "0"), ("video", "1"), ("video", "2")), None, False),  # a second camera
+    (sdp(("audio", "0"), ("video", "1"), ("video", "2"), ("video", "3")), "3", False),
+    (sdp(("audio", "0"), ("audio", "1"), ("video", "2")), None, False),
+    (sdp(("audio", "0"), ("video", "1")), "0", False),  # a screen that is audio
+    (sdp(("audio", "0"), ("video", "1")), "7", False),  # a screen that is not there
+    (sdp(("audio", "0"), ("video", "1"), ("application", "2")), None, False),
+]
+
+
+@pytest.mark.parametrize("offer, screen, allowed", PUBLISHED_SHAPES)
+def test_an_offer_to_publish_is_a_camera_a_microphone_and_at_most_one_named_screen(offer, screen, allowed):
+    if allowed:
+        protocol.check_published_shape(offer, screen)
+    else:
+        with pytest.raises(ValueError):
+            protocol.check_published_shape(offer, screen)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,79 @@
+"""In a meeting through the server there is no browser-to-browser media connection: a file Alice sends Bob opens a
+data-only one between them, on demand, through the signalling relay, and Bob receives the exact bytes."""
+
+import hashlib
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import join
+from tests.sfu.conftest import create_people, make_room
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# The open connections' SDP sections: Janus's have audio and video, a data link only an application section.
+CONNECTION_KINDS = """() => window.__pcs.filter((pc) => pc.connectionState !== "closed").map((pc) =>
+  [...new Set(((pc.currentRemoteDescription || {}).sdp || "").match(/^m=\\w+/gm) || [])].sort().join(" "))"""
+
+SHA256_OF_LINK = """async (link) => {
+  const buffer = await (await fetch(link.href)).arrayBuffer();
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return {size: buffer.byteLength, sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("")};
+}"""
+
+
+def open_chat(page):
+    if not page.locator("#chat-panel").is_visible():
+        page.get_by_role("button", name=re.compile("^Chat")).click()
+    expect(page.locator("#chat-panel")).to_be_visible()
+
+
+def test_alice_sends_bob_a_file_and_he_receives_the_exact_bytes(sfu_deployment, sfu_worker, open_page):
+    create_people(sfu_deployment)
+    slug = make_room(sfu_deployment, "Contract review", owner="alice")
+    alice, bob = open_page(sfu_worker, "alice"), open_page(sfu_worker, "bob")
+    for page in (alice, bob):
+        join(page, slug)
+        expect(page.locator("#room[data-route=sfu]")).to_be_attached()
+    expect(bob.locator("#tiles video[data-peer-id]")).to_have_count(1)
+    # Before any file: only the connections to Janus, none between the two browsers.
+    assert "m=application" not in " ".join(alice.evaluate(CONNECTION_KINDS))
+
+    content = bytes((i * 13 + i // 1000) % 256 for i in range(3 * 1024 * 1024 + 77))
+    open_chat(alice)
+    alice.get_by_label("To", exact=True).select_option(label="Bob")
+    alice.locator("#chat-file").set_input_files(
+        {"name": "contract-v7.pdf", "mimeType": "application/pdf", "buffer": content})
+    open_chat(bob)
+    offer = bob.locator("[data-transfer][data-direction=in]")
+    expect(offer).to_contain_text("Alice offers you this file.")
+    bob.get_by_role("button", name="Accept contract-v7.pdf").click()
+
+    expect(offer).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(alice.locator("[data-transfer][data-direction=out]")).to_contain_text("Sent to Bob.")
+    received = offer.get_by_role("link", name="Download contract-v7.pdf").evaluate(SHA256_OF_LINK)
+    assert received == {"size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    # It went over a data-only connection between them, beside the media through the server.
+    assert "m=application" in alice.evaluate(CONNECTION_KINDS)
+
+
+def test_a_file_for_everyone_reaches_each_person_in_the_room(sfu_deployment, sfu_worker, open_page):
+    create_people(sfu_deployment)
+    slug = make_room(sfu_deployment, "All-hands notes", owner="alice")
+    alice, bob, carol = (open_page(sfu_worker, name) for name in ("alice", "bob", "carol"))
+    for page in (alice, bob, carol):
+        join(page, slug, camera=False)
+        expect(page.locator("#room[data-route=sfu]")).to_be_attached()
+    for page in (alice, bob, carol):
+        expect(page.locator("#tiles [data-tile-for]")).to_have_count(2)  # the two others
+
+    open_chat(alice)
+    alice.locator("#chat-file").set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"minutes"})
+    for page in (bob, carol):
+        open_chat(page)
+        offer = page.locator("[data-transfer][data-direction=in]")
+        offer.get_by_role("button", name="Accept notes.txt").click()
+        expect(offer).to_have_attribute("data-state", "done")
+        received = offer.get_by_role("link", name="Download notes.txt").evaluate(SHA256_OF_LINK)
+        assert received == {"size": 7, "sha256": hashlib.sha256(b"minutes").hexdigest()}
