@@ -70,8 +70,16 @@ TIMELINE = """
       if (pc.iceConnectionState === 'checking') mark('ice_checking');
       if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') mark('ice_connected');
     });
-    pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') mark('dtls_connected'); });
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState !== 'connected') return;
+      mark('dtls_connected');
+      if (pc.__receivesVideo) {
+        mark('receiver_dtls_connected');
+        if (window.__traceReceiver) window.__traceReceiver(pc, mark, marks);
+      }
+    });
     pc.addEventListener('track', (event) => {
+      if (event.track.kind === 'video') pc.__receivesVideo = true;
       if (event.track.kind !== 'video' || window.__firstFrameProbe) return;
       const track = event.track.clone();
       if (typeof MediaStreamTrackProcessor === 'function') {
@@ -103,6 +111,54 @@ TIMELINE = """
     return pc;
   };
   window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
+})();
+"""
+
+# --trace: what happens between the receiving connection's DTLS and the first frame. In the joining page, its
+# inbound video stats every 5 ms (the first packet, the first assembled frame, the PLIs it sent); in the waiting
+# page, its outbound video stats every 5 ms (each PLI it received and keyframe it encoded, per simulcast layer).
+# Times are absolute (timeOrigin + now) so both pages' clocks compare. The polling costs CPU: trace, don't measure.
+RECEIVER_TRACE = """
+window.__traceReceiver = (pc, mark, marks) => {
+  marks.time_origin = performance.timeOrigin;
+  const started = performance.now();
+  const poll = async () => {
+    for (const report of (await pc.getStats()).values()) {
+      if (report.type !== 'inbound-rtp' || report.kind !== 'video') continue;
+      if (report.packetsReceived > 0) mark('first_video_packet');
+      if (report.framesReceived > 0) mark('first_video_frame_received');
+      if (report.pliCount > 0) mark('receiver_sent_pli');
+      if (report.framesDecoded > 0) { marks.decoded_width = report.frameWidth; }
+    }
+    if (!('first_frame' in marks) && performance.now() - started < 5000) setTimeout(poll, 5);
+  };
+  poll();
+};
+"""
+
+SENDER_TRACE = """
+(() => {
+  const events = window.__senderEvents = [];
+  const NativePeerConnection = window.RTCPeerConnection;
+  const pcs = [];
+  window.RTCPeerConnection = function (...args) { const pc = new NativePeerConnection(...args); pcs.push(pc); return pc; };
+  window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
+  const last = new Map();
+  setInterval(async () => {
+    for (const pc of pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      for (const report of (await pc.getStats()).values()) {
+        if (report.type !== 'outbound-rtp' || report.kind !== 'video') continue;
+        const key = report.id;
+        const before = last.get(key) || { pliCount: report.pliCount, keyFramesEncoded: report.keyFramesEncoded };
+        const t = performance.timeOrigin + performance.now();
+        if (report.pliCount > before.pliCount) events.push({ t, rid: report.rid, event: 'pli' });
+        if (report.keyFramesEncoded > before.keyFramesEncoded)
+          events.push({ t, rid: report.rid, event: 'keyframe', width: report.frameWidth });
+        last.set(key, { pliCount: report.pliCount, keyFramesEncoded: report.keyFramesEncoded });
+      }
+    }
+  }, 5);
 })();
 """
 
@@ -140,12 +196,31 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def print_trace(call, marks, sender_events):
+    """Print one call's marks from the receiving connection's DTLS on, and the sender's PLIs and keyframes."""
+    origin = marks.get("time_origin")
+    zero = marks.get("receiver_dtls_connected")
+    if origin is None or zero is None:
+        print(f"call {call}: no trace ({sorted(marks)})")
+        return
+    names = ("ice_checking", "dtls_connected", "receiver_dtls_connected", "first_video_packet",
+             "first_video_frame_received", "receiver_sent_pli", "first_frame")
+    line = [f"{name}={marks[name] - zero:+.0f}" for name in names if name in marks]
+    sender = [f"{e['event']}:{e['rid']}{'/' + str(e.get('width')) if e.get('width') else ''}@{e['t'] - origin - zero:+.0f}"
+              for e in sender_events if -3000 < e["t"] - origin - zero < 3000]
+    print(f"call {call}: width {marks.get('first_frame_width')} | " + " ".join(line) + " | alice: " + " ".join(sender),
+          flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--redis", action="store_true", help="workers on Redis instead of the in-process layer")
     parser.add_argument("--sfu", action="store_true", help="the room's media goes through Janus")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--trace", action="store_true",
+                        help="print what happens between DTLS and the first frame, call by call (polls stats: "
+                             "slows the pages; not for figures)")
     args = parser.parse_args()
     args.out = args.out or str(REPO / "bench" / "results" / ("call_setup_sfu.json" if args.sfu else "call_setup.json"))
 
@@ -173,6 +248,8 @@ def main():
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 alice_context = browser.new_context(viewport={"width": 640, "height": 480}, bypass_csp=True)
+                if args.trace:
+                    alice_context.add_init_script(SENDER_TRACE)
                 alice = sign_in(alice_context, worker.base_url, "alice", "alice-password-1")
                 console = []
                 alice.on("console", lambda message: console.append(f"alice {message.type}: {message.text}"))
@@ -180,6 +257,8 @@ def main():
                 # The page's CSP forbids eval, and wait_for_function polls with it: the bench measures, it does not test CSP.
                 bob_context = browser.new_context(viewport={"width": 640, "height": 480}, bypass_csp=True)
                 bob_context.add_init_script(TIMELINE)
+                if args.trace:
+                    bob_context.add_init_script(RECEIVER_TRACE)
                 sign_in(bob_context, worker.base_url, "bob", "bob-password-1").close()
                 for call in range(args.calls + 1):
                     bob = bob_context.new_page()
@@ -200,6 +279,8 @@ def main():
                         leave.first.click()
                     bob.close()
                     time.sleep(0.5)
+                    if args.trace:
+                        print_trace(call, marks, alice.evaluate("window.__senderEvents.splice(0)"))
                     if call == 0:
                         continue  # the first call warms Chromium and the server up
                     samples.append({phase: marks[end] - marks[start] for phase, (start, end) in PHASES.items()
