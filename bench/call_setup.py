@@ -56,8 +56,19 @@ TIMELINE = """
     const socket = new NativeWebSocket(...args);
     socket.addEventListener('open', () => mark('socket_open'));
     socket.addEventListener('message', (event) => {
-      try { if (JSON.parse(event.data).type === 'welcome') mark('welcome'); } catch (error) {}
+      try {
+        const type = JSON.parse(event.data).type;
+        if (type === 'welcome' || type === 'sfu-offer' || type === 'sfu-answer') mark(type.replace('-', '_'));
+      } catch (error) {}
     });
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      try {
+        const type = JSON.parse(data).type;
+        if (type.startsWith('sfu-')) mark(`${type.replace('-', '_')}_sent`);
+      } catch (error) {}
+      return send(data);
+    };
     return socket;
   };
   window.WebSocket.prototype = NativeWebSocket.prototype;
@@ -67,12 +78,17 @@ TIMELINE = """
     const pc = new NativePeerConnection(...args);
     mark('peer_connection');
     pc.addEventListener('iceconnectionstatechange', () => {
+      if (pc.iceConnectionState === 'checking') mark(pc.__receivesVideo ? 'receiver_ice_checking' : 'sender_ice_checking');
       if (pc.iceConnectionState === 'checking') mark('ice_checking');
-      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') mark('ice_connected');
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
+        mark('ice_connected');
+        mark(pc.__receivesVideo ? 'receiver_ice_connected' : 'sender_ice_connected');
+      }
     });
     pc.addEventListener('connectionstatechange', () => {
       if (pc.connectionState !== 'connected') return;
       mark('dtls_connected');
+      if (!pc.__receivesVideo) mark('sender_dtls_connected');
       if (pc.__receivesVideo) {
         mark('receiver_dtls_connected');
         if (window.__traceReceiver) window.__traceReceiver(pc, mark, marks);
@@ -203,7 +219,9 @@ def print_trace(call, marks, sender_events):
     if origin is None or zero is None:
         print(f"call {call}: no trace ({sorted(marks)})")
         return
-    names = ("ice_checking", "dtls_connected", "receiver_dtls_connected", "first_video_packet",
+    names = ("welcome", "sfu_subscribe_sent", "sfu_publish_sent", "sfu_offer", "sfu_answer_sent", "sfu_answer",
+             "sender_ice_checking", "sender_ice_connected", "sender_dtls_connected", "receiver_ice_checking",
+             "receiver_ice_connected", "dtls_connected", "receiver_dtls_connected", "first_video_packet",
              "first_video_frame_received", "receiver_sent_pli", "first_frame")
     line = [f"{name}={marks[name] - zero:+.0f}" for name in names if name in marks]
     sender = [f"{e['event']}:{e['rid']}{'/' + str(e.get('width')) if e.get('width') else ''}@{e['t'] - origin - zero:+.0f}"
