@@ -1,6 +1,6 @@
 """Call setup: time from joining to the first decoded remote frame between two headless Chromium peers.
 
-    python bench/call_setup.py [--calls 20] [--redis] [--sfu] [--out FILE]
+    python bench/call_setup.py [--calls 20] [--redis] [--sfu] [--out FILE] [--trace]
 
 With --sfu the room's media goes through a Janus the script starts (docs/sfu.md): run it inside scripts/bench's
 network namespace (Janus needs 127.0.0.2 on a non-loopback link), as scripts/bench does. Marks then come from
@@ -21,8 +21,14 @@ marks with `performance.now()`:
 
 Phases: signalling (socket open to welcome), negotiation (welcome to ICE checking: offer, answer, the first
 candidates), ice (checking to connected), dtls (ICE connected to DTLS connected), first_frame (DTLS connected to
-the first decoded frame) and total (socket open to the first decoded frame). Prints p50/p95 of each and writes
-bench/results/call_setup.json (or call_setup_sfu.json, or --out).
+the first decoded frame) and total (socket open to the first decoded frame). Through the server the connection
+that receives may come up after the one that sends, so first_frame_after_receiver_dtls (the receiving connection's
+DTLS to the first decoded frame) is the part that is the media server's and the sender's. Prints p50/p95 of each
+and writes bench/results/call_setup.json (or call_setup_sfu.json, or --out).
+
+--trace prints, call by call, the marks from the receiving connection's DTLS on, the sfu-* messages, and the waiting
+page's keyframe requests received and keyframes encoded per simulcast layer (it polls stats every 5 ms in both
+pages, which slows them: use it to find out, not for figures).
 """
 
 import argparse
@@ -184,6 +190,8 @@ PHASES = {
     "ice": ("ice_checking", "ice_connected"),
     "dtls": ("ice_connected", "dtls_connected"),
     "first_frame": ("dtls_connected", "first_frame"),
+    # Through the server, the connection that receives (the subscriber) may come up after the one that sends.
+    "first_frame_after_receiver_dtls": ("receiver_dtls_connected", "first_frame"),
     "total": ("socket_open", "first_frame"),
 }
 
