@@ -84,11 +84,12 @@ TIMELINE = """
     const pc = new NativePeerConnection(...args);
     mark('peer_connection');
     pc.addEventListener('iceconnectionstatechange', () => {
-      if (pc.iceConnectionState === 'checking') mark(pc.__receivesVideo ? 'receiver_ice_checking' : 'sender_ice_checking');
+      const role = pc.__receivesVideo ? 'receiver' : 'sender';
+      if (pc.iceConnectionState === 'checking') mark(`${role}_ice_checking`);
       if (pc.iceConnectionState === 'checking') mark('ice_checking');
       if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
         mark('ice_connected');
-        mark(pc.__receivesVideo ? 'receiver_ice_connected' : 'sender_ice_connected');
+        mark(`${role}_ice_connected`);
       }
     });
     pc.addEventListener('connectionstatechange', () => {
@@ -163,7 +164,11 @@ SENDER_TRACE = """
   const events = window.__senderEvents = [];
   const NativePeerConnection = window.RTCPeerConnection;
   const pcs = [];
-  window.RTCPeerConnection = function (...args) { const pc = new NativePeerConnection(...args); pcs.push(pc); return pc; };
+  window.RTCPeerConnection = function (...args) {
+    const pc = new NativePeerConnection(...args);
+    pcs.push(pc);
+    return pc;
+  };
   window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
   const last = new Map();
   setInterval(async () => {
@@ -232,8 +237,11 @@ def print_trace(call, marks, sender_events):
              "receiver_ice_connected", "dtls_connected", "receiver_dtls_connected", "first_video_packet",
              "first_video_frame_received", "receiver_sent_pli", "first_frame")
     line = [f"{name}={marks[name] - zero:+.0f}" for name in names if name in marks]
-    sender = [f"{e['event']}:{e['rid']}{'/' + str(e.get('width')) if e.get('width') else ''}@{e['t'] - origin - zero:+.0f}"
-              for e in sender_events if -3000 < e["t"] - origin - zero < 3000]
+    sender = []
+    for e in sender_events:
+        at = e["t"] - origin - zero
+        if -3000 < at < 3000:
+            sender.append(f"{e['event']}:{e['rid']}{'/' + str(e['width']) if e.get('width') else ''}@{at:+.0f}")
     print(f"call {call}: width {marks.get('first_frame_width')} | " + " ".join(line) + " | alice: " + " ".join(sender),
           flush=True)
 
