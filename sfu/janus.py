@@ -550,10 +550,12 @@ class JanusSession(MediaSession):
             # A layer change makes Janus ask the publisher for a keyframe at once. Before the subscriber's
             # connection is up that keyframe is lost, and Chromium ignores keyframe requests for 300 ms after one,
             # so the request Janus makes when the connection comes up would go unanswered and the first picture
-            # wait (docs/performance.md, "Call setup through the server"). Ask once it is up.
+            # wait (docs/performance.md, "Why the first frame took 300 ms after DTLS"). Ask once it is up.
             subscription.held_layers[mid] = substream
             return
-        await self.send_layers(subscription, {mid: substream})
+        # Layers still held (webrtcup came a moment ago) go with this one, which wins for its mid.
+        layers, subscription.held_layers = {**subscription.held_layers, mid: substream}, {}
+        await self.send_layers(subscription, layers)
 
     async def send_layers(self, subscription, layers):
         body = {"request": "configure", "streams": [{"mid": mid, "substream": n} for mid, n in layers.items()]}
@@ -561,6 +563,8 @@ class JanusSession(MediaSession):
 
     async def send_held_layers(self, subscription):
         layers, subscription.held_layers = subscription.held_layers, {}
+        if not layers:
+            return  # a later layer request took them along
         try:
             await self.send_layers(subscription, layers)
         except MediaError as error:
