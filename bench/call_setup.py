@@ -1,6 +1,6 @@
 """Call setup: time from joining to the first decoded remote frame between two headless Chromium peers.
 
-    python bench/call_setup.py [--calls 20] [--redis] [--sfu] [--new-tab-per-call] [--out FILE]
+    python bench/call_setup.py [--calls 20] [--redis] [--sfu] [--new-tab-per-call] [--out FILE] [--trace]
 
 With --sfu the room's media goes through a Janus the script starts (docs/sfu.md): run it inside scripts/bench's
 network namespace (Janus needs 127.0.0.2 on a non-loopback link), as scripts/bench does. Marks then come from
@@ -24,8 +24,14 @@ marks with `performance.now()`:
 
 Phases: signalling (socket open to welcome), negotiation (welcome to ICE checking: offer, answer, the first
 candidates), ice (checking to connected), dtls (ICE connected to DTLS connected), first_frame (DTLS connected to
-the first decoded frame) and total (socket open to the first decoded frame). Prints p50/p95 of each and writes
-bench/results/call_setup.json (or call_setup_sfu.json, or --out).
+the first decoded frame) and total (socket open to the first decoded frame). Through the server the connection
+that receives may come up after the one that sends, so first_frame_after_receiver_dtls (the receiving connection's
+DTLS to the first decoded frame) is the part that is the media server's and the sender's. Prints p50/p95 of each
+and writes bench/results/call_setup.json (or call_setup_sfu.json, or --out).
+
+--trace prints, call by call, the marks from the receiving connection's DTLS on, the sfu-* messages, and the waiting
+page's keyframe requests received and keyframes encoded per simulcast layer (it polls stats every 5 ms in both
+pages, which slows them: use it to find out, not for figures).
 """
 
 import argparse
@@ -59,8 +65,19 @@ TIMELINE = """
     const socket = new NativeWebSocket(...args);
     socket.addEventListener('open', () => mark('socket_open'));
     socket.addEventListener('message', (event) => {
-      try { if (JSON.parse(event.data).type === 'welcome') mark('welcome'); } catch (error) {}
+      try {
+        const type = JSON.parse(event.data).type;
+        if (type === 'welcome' || type === 'sfu-offer' || type === 'sfu-answer') mark(type.replace('-', '_'));
+      } catch (error) {}
     });
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      try {
+        const type = JSON.parse(data).type;
+        if (type.startsWith('sfu-')) mark(`${type.replace('-', '_')}_sent`);
+      } catch (error) {}
+      return send(data);
+    };
     return socket;
   };
   window.WebSocket.prototype = NativeWebSocket.prototype;
@@ -70,11 +87,25 @@ TIMELINE = """
     const pc = new NativePeerConnection(...args);
     mark('peer_connection');
     pc.addEventListener('iceconnectionstatechange', () => {
+      const role = pc.__receivesVideo ? 'receiver' : 'sender';
+      if (pc.iceConnectionState === 'checking') mark(`${role}_ice_checking`);
       if (pc.iceConnectionState === 'checking') mark('ice_checking');
-      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') mark('ice_connected');
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
+        mark('ice_connected');
+        mark(`${role}_ice_connected`);
+      }
     });
-    pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'connected') mark('dtls_connected'); });
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState !== 'connected') return;
+      mark('dtls_connected');
+      if (!pc.__receivesVideo) mark('sender_dtls_connected');
+      if (pc.__receivesVideo) {
+        mark('receiver_dtls_connected');
+        if (window.__traceReceiver) window.__traceReceiver(pc, mark, marks);
+      }
+    });
     pc.addEventListener('track', (event) => {
+      if (event.track.kind === 'video') pc.__receivesVideo = true;
       if (event.track.kind !== 'video' || window.__firstFrameProbe) return;
       const track = event.track.clone();
       if (typeof MediaStreamTrackProcessor === 'function') {
@@ -109,12 +140,66 @@ TIMELINE = """
 })();
 """
 
+# --trace: what happens between the receiving connection's DTLS and the first frame. In the joining page, its
+# inbound video stats every 5 ms (the first packet, the first assembled frame, the PLIs it sent); in the waiting
+# page, its outbound video stats every 5 ms (each PLI it received and keyframe it encoded, per simulcast layer).
+# Times are absolute (timeOrigin + now) so both pages' clocks compare. The polling costs CPU: trace, don't measure.
+RECEIVER_TRACE = """
+window.__traceReceiver = (pc, mark, marks) => {
+  marks.time_origin = performance.timeOrigin;
+  const started = performance.now();
+  const poll = async () => {
+    for (const report of (await pc.getStats()).values()) {
+      if (report.type !== 'inbound-rtp' || report.kind !== 'video') continue;
+      if (report.packetsReceived > 0) mark('first_video_packet');
+      if (report.framesReceived > 0) mark('first_video_frame_received');
+      if (report.pliCount > 0) mark('receiver_sent_pli');
+      if (report.framesDecoded > 0) { marks.decoded_width = report.frameWidth; }
+    }
+    if (!('first_frame' in marks) && performance.now() - started < 5000) setTimeout(poll, 5);
+  };
+  poll();
+};
+"""
+
+SENDER_TRACE = """
+(() => {
+  const events = window.__senderEvents = [];
+  const NativePeerConnection = window.RTCPeerConnection;
+  const pcs = [];
+  window.RTCPeerConnection = function (...args) {
+    const pc = new NativePeerConnection(...args);
+    pcs.push(pc);
+    return pc;
+  };
+  window.RTCPeerConnection.prototype = NativePeerConnection.prototype;
+  const last = new Map();
+  setInterval(async () => {
+    for (const pc of pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      for (const report of (await pc.getStats()).values()) {
+        if (report.type !== 'outbound-rtp' || report.kind !== 'video') continue;
+        const key = report.id;
+        const before = last.get(key) || { pliCount: report.pliCount, keyFramesEncoded: report.keyFramesEncoded };
+        const t = performance.timeOrigin + performance.now();
+        if (report.pliCount > before.pliCount) events.push({ t, rid: report.rid, event: 'pli' });
+        if (report.keyFramesEncoded > before.keyFramesEncoded)
+          events.push({ t, rid: report.rid, event: 'keyframe', width: report.frameWidth });
+        last.set(key, { pliCount: report.pliCount, keyFramesEncoded: report.keyFramesEncoded });
+      }
+    }
+  }, 5);
+})();
+"""
+
 PHASES = {
     "signalling": ("socket_open", "welcome"),
     "negotiation": ("welcome", "ice_checking"),
     "ice": ("ice_checking", "ice_connected"),
     "dtls": ("ice_connected", "dtls_connected"),
     "first_frame": ("dtls_connected", "first_frame"),
+    # Through the server, the connection that receives (the subscriber) may come up after the one that sends.
+    "first_frame_after_receiver_dtls": ("receiver_dtls_connected", "first_frame"),
     "total": ("socket_open", "first_frame"),
 }
 
@@ -143,6 +228,27 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
+def print_trace(call, marks, sender_events):
+    """Print one call's marks from the receiving connection's DTLS on, and the sender's PLIs and keyframes."""
+    origin = marks.get("time_origin")
+    zero = marks.get("receiver_dtls_connected")
+    if origin is None or zero is None:
+        print(f"call {call}: no trace ({sorted(marks)})")
+        return
+    names = ("welcome", "sfu_subscribe_sent", "sfu_publish_sent", "sfu_offer", "sfu_answer_sent", "sfu_answer",
+             "sender_ice_checking", "sender_ice_connected", "sender_dtls_connected", "receiver_ice_checking",
+             "receiver_ice_connected", "dtls_connected", "receiver_dtls_connected", "first_video_packet",
+             "first_video_frame_received", "receiver_sent_pli", "first_frame")
+    line = [f"{name}={marks[name] - zero:+.0f}" for name in names if name in marks]
+    sender = []
+    for e in sender_events:
+        at = e["t"] - origin - zero
+        if -3000 < at < 3000:
+            sender.append(f"{e['event']}:{e['rid']}{'/' + str(e['width']) if e.get('width') else ''}@{at:+.0f}")
+    print(f"call {call}: width {marks.get('first_frame_width')} | " + " ".join(line) + " | alice: " + " ".join(sender),
+          flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=20)
@@ -151,6 +257,9 @@ def main():
     parser.add_argument("--out", default=None)
     parser.add_argument("--new-tab-per-call", action="store_true",
                         help="a new tab (a new window, with its omnibox WebUI loading) for every call")
+    parser.add_argument("--trace", action="store_true",
+                        help="print what happens between DTLS and the first frame, call by call (polls stats: "
+                             "slows the pages; not for figures)")
     args = parser.parse_args()
     args.out = args.out or str(REPO / "bench" / "results" / ("call_setup_sfu.json" if args.sfu else "call_setup.json"))
 
@@ -178,6 +287,8 @@ def main():
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 alice_context = browser.new_context(viewport={"width": 640, "height": 480}, bypass_csp=True)
+                if args.trace:
+                    alice_context.add_init_script(SENDER_TRACE)
                 alice = sign_in(alice_context, worker.base_url, "alice", "alice-password-1")
                 console = []
                 alice.on("console", lambda message: console.append(f"alice {message.type}: {message.text}"))
@@ -185,6 +296,8 @@ def main():
                 # The page's CSP forbids eval, and wait_for_function polls with it: the bench measures, it does not test CSP.
                 bob_context = browser.new_context(viewport={"width": 640, "height": 480}, bypass_csp=True)
                 bob_context.add_init_script(TIMELINE)
+                if args.trace:
+                    bob_context.add_init_script(RECEIVER_TRACE)
                 sign_in(bob_context, worker.base_url, "bob", "bob-password-1").close()
                 tab = None
                 for call in range(args.calls + 1):
@@ -211,6 +324,8 @@ def main():
                     else:
                         bob.goto("about:blank")
                     time.sleep(0.5)
+                    if args.trace:
+                        print_trace(call, marks, alice.evaluate("window.__senderEvents.splice(0)"))
                     if call == 0:
                         continue  # the first call warms Chromium and the server up
                     samples.append({phase: marks[end] - marks[start] for phase, (start, end) in PHASES.items()

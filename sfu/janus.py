@@ -276,6 +276,8 @@ class Subscription:
         self.awaiting_answer = False
         self.dirty = False  # asked for something else while an answer was awaited
         self.lock = asyncio.Lock()
+        self.up = False  # Janus said webrtcup: the connection carries media
+        self.held_layers = {}  # mid -> substream asked for before that (see JanusSession.configure)
 
 
 class JanusSession(MediaSession):
@@ -351,6 +353,14 @@ class JanusSession(MediaSession):
         kind = message.get("janus")
         if kind == "lost":
             self.report_lost()
+            return
+        if kind == "webrtcup":
+            subscription.up = True
+            if subscription.held_layers:
+                asyncio.ensure_future(self.send_held_layers(subscription))
+            return
+        if kind == "hangup":
+            subscription.up = False
             return
         if kind != "event" or "jsep" not in message:
             return
@@ -536,8 +546,30 @@ class JanusSession(MediaSession):
         subscription = self.subscriptions.get(name)
         if subscription is None or subscription.handle is None:
             raise MediaError(f"There is no subscription {name[:32]!r}.")
-        body = {"request": "configure", "streams": [{"mid": mid, "substream": substream}]}
+        if not subscription.up:
+            # A layer change makes Janus ask the publisher for a keyframe at once. Before the subscriber's
+            # connection is up that keyframe is lost, and Chromium ignores keyframe requests for 300 ms after one,
+            # so the request Janus makes when the connection comes up would go unanswered and the first picture
+            # wait (docs/performance.md, "Why the first frame took 300 ms after DTLS"). Ask once it is up.
+            subscription.held_layers[mid] = substream
+            return
+        # Layers still held (webrtcup came a moment ago) go with this one, which wins for its mid.
+        layers, subscription.held_layers = {**subscription.held_layers, mid: substream}, {}
+        await self.send_layers(subscription, layers)
+
+    async def send_layers(self, subscription, layers):
+        body = {"request": "configure", "streams": [{"mid": mid, "substream": n} for mid, n in layers.items()]}
         await self.connection.message(subscription.handle, body, wants_event=True)
+
+    async def send_held_layers(self, subscription):
+        layers, subscription.held_layers = subscription.held_layers, {}
+        if not layers:
+            return  # a later layer request took them along
+        try:
+            await self.send_layers(subscription, layers)
+        except MediaError as error:
+            log.warning("could not set the layers of subscription %s of %s: %s", subscription.name, self.peer_id,
+                        error)
 
     async def trickle(self, target, candidate):
         if target == "publish":
