@@ -129,6 +129,8 @@ def test_bobs_shared_screen_reaches_alice_and_carol_as_a_tile_of_its_own(meeting
         )
         # The fake screen is 1280x720-ish: not Bob's 640x480-ish camera.
         assert screen.evaluate("v => v.videoWidth / v.videoHeight") > 1.5
+        # A screen is shown whole, letterboxed if need be: a cropped screen loses its edges' text.
+        assert screen.evaluate("v => getComputedStyle(v).objectFit") == "contain"
         expect(page.locator(REMOTE_VIDEOS)).to_have_count(2)  # his camera tile stays
     meeting["alice"].screenshot(path=artifacts / "room-screen-share-desktop-1280x800.png", animations="disabled")
     meeting["carol"].screenshot(path=artifacts / "room-screen-share-phone-390x844.png", animations="disabled")
