@@ -10,9 +10,8 @@
   Group membership is renewed by signalling.housekeeping every beat, and room events lost meanwhile show up to
   clients as a seq gap, which they repair with a resync.
 - InProcessChannelLayer: channels' in-memory layer without its per-message costs.
-- On both, a message for a socket of the same worker skips the layer's costs: the Redis layer puts it on that
-  socket's queue without a round trip to Redis, and a relay to a socket between messages is handed over
-  directly when that keeps the layer's order (signalling.socket).
+- On the in-process layer a relay to a socket between messages is handed over directly when that keeps the
+  layer's order (signalling.socket). Not on Redis: a room event may be on its way there.
 """
 
 import asyncio
@@ -146,35 +145,13 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
     async def new_channel(self, prefix="specific."):
         return await self.pubsub.new_channel(prefix=f"{prefix.rstrip('.')}!")
 
-    # A socket of this worker may hand a message straight to another (signalling.socket): sends to this worker's
-    # own channels never go through Redis (below), so nothing from here is in flight to them.
-    hands_over_in_process = True
-
-    def local_queue(self, channel):
-        """The queue of a channel this worker's loop reads, or None (another worker's, or another loop here)."""
-        if self.receiving_loop is None:
-            return None
-        try:
-            if asyncio.get_running_loop() is not self.receiving_loop:
-                return None
-        except RuntimeError:
-            return None
-        return self.pubsub._get_layer().channels.get(channel)
-
-    def waiting(self, channel):
-        queue = self.local_queue(channel)
-        return queue.qsize() if queue is not None else 0
+    # No hand-over here: a room event on its way through Redis (published by a view, the recorder, another worker)
+    # must reach a socket before a relay sent after it, and a relay put straight on a local queue would overtake it
+    # (the recorder's offer arrived before "recording started": tests/recordings). Every send goes through Redis.
+    hands_over_in_process = False
 
     async def send(self, channel, message):
         if self.by_pubsub(channel):
-            # A socket of this same worker: put it on that socket's queue as its subscription would, without
-            # the PUBLISH, the round trip and the read back (a room's sockets on one worker, docs/deployment.md:
-            # room affinity, then cost what one worker's do). Sends to one channel stay in order: from here
-            # they all go this way.
-            queue = self.local_queue(channel)
-            if queue is not None:
-                queue.put_nowait(self.pubsub.serialize(message))
-                return None
             return await self.publish(channel, message)
         return await super().send(channel, message)
 
