@@ -533,7 +533,9 @@ async def scenario_storm(config, minter):
     """A connect storm: `sockets` sockets open and join, `concurrency` at a time; each timed from opening to welcome."""
     rooms = config["rooms"]
     per_room = max(1, config["sockets"] // len(rooms))
+    print(json.dumps({"mark": "storm-start"}), flush=True)  # bench/run.py reads the servers' CPU at each mark
     peers, pinger, joins = await fill_timed(config, minter, rooms, per_room, None, config["concurrency"])
+    print(json.dumps({"mark": "storm-joined"}), flush=True)
     pinger.cancel()
     await gather_limited([p.close() for p in peers], 200)
     return {"sockets": len(peers), "concurrency": config["concurrency"], "join": summary(joins)}

@@ -195,6 +195,9 @@ def run_scenario(config_name, scenario, params):
 def start_profilers(target):
     """With BENCH_PROFILE=<directory>, py-spy samples each server process while the load runs.
 
+    With BENCH_PROFILE_GIL=1 as well, only the thread holding the GIL is sampled: where the CPU goes, without the
+    time threads spend waiting for it or for a lock.
+
     It writes collapsed stacks (one line a stack, with its count) that `bench/report.py --profile` or a flame-graph
     tool reads; docs/performance.md says what they showed.
     """
@@ -207,7 +210,8 @@ def start_profilers(target):
         out = Path(directory) / f"{target.name}-{n}-{pid}.txt"
         profilers.append(subprocess.Popen(
             [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--rate", "250",
-             "--nonblocking", "--format", "raw", "--output", str(out)],
+             "--nonblocking", "--format", "raw", "--output", str(out)]
+            + (["--gil"] if os.environ.get("BENCH_PROFILE_GIL") else []),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     return profilers
 
@@ -219,10 +223,12 @@ def drive(target, loadgen_config):
     process = subprocess.Popen([sys.executable, str(REPO / "bench" / "loadgen.py"), json.dumps(loadgen_config)],
                                stdout=subprocess.PIPE, text=True)
     profilers = start_profilers(target)
-    result, rss_ready, loadgen_cpu = None, None, 0.0
+    result, rss_ready, loadgen_cpu, marks = None, None, 0.0, {}
     for line in process.stdout:
         loadgen_cpu = cpu_seconds(process.pid) or loadgen_cpu
         message = json.loads(line)
+        if "mark" in message:  # the servers' CPU at a point the scenario names
+            marks[message["mark"]] = (time.monotonic(), sum(cpu_seconds(pid) for pid in target.pids))
         if message.get("ready"):
             rss_ready = [rss_bytes(pid) for pid in target.pids]
         if "result" in message:
@@ -238,6 +244,11 @@ def drive(target, loadgen_config):
     result["load_generator_cpu_share"] = round(loadgen_cpu / wall / cores, 3)
     result["servers_cpu_share"] = round(server_cpu / wall / cores, 3)
     result["wall_seconds"] = round(wall, 1)
+    if "storm-start" in marks and "storm-joined" in marks and result.get("sockets"):
+        # The joins alone, without the start-up and the closing: the figure that load elsewhere moves least.
+        (began, cpu_began), (ended, cpu_ended) = marks["storm-start"], marks["storm-joined"]
+        result["servers_cpu_ms_per_join"] = round((cpu_ended - cpu_began) * 1000 / result["sockets"], 3)
+        result["joins_per_s"] = round(result["sockets"] / (ended - began))
     if rss_ready:
         alive = max(1, result.get("sockets_alive_at_end", 1))
         grown = sum(after - before for after, before in zip(rss_ready, rss_before))

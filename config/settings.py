@@ -319,6 +319,7 @@ SIGNALLING_SHED_AFTER = env_int("SIGNALLING_SHED_AFTER_MS", 200, minimum=10) / 1
 MEETING_EMPTY_TIMEOUT = env_int("MEETING_EMPTY_TIMEOUT", 120, minimum=0)
 # Threads a worker's signalling does its database work on (signalling/db.py), apart from Django's request thread.
 SIGNALLING_DB_THREADS = env_int("SIGNALLING_DB_THREADS", 4, minimum=1, maximum=64)
+SIGNALLING_GROUP_COMMIT = env_int("SIGNALLING_GROUP_COMMIT", 32, minimum=1, maximum=1000)
 # Wrong room-password guesses allowed within the window before guessing must wait (signalling/limits.py).
 ROOM_PASSWORD_GUESSES_PER_IDENTITY = env_int("ROOM_PASSWORD_GUESSES_PER_IDENTITY", 5, minimum=1)
 ROOM_PASSWORD_GUESSES_PER_ADDRESS = env_int("ROOM_PASSWORD_GUESSES_PER_ADDRESS", 20, minimum=1)
