@@ -434,14 +434,16 @@ def signal_payload(kind, to, message_id, size):
 
 async def fill_timed(config, minter, rooms, per_room, on_message, concurrency):
     """Join per_room peers to every room, `concurrency` at a time; time each from opening the socket to welcome."""
-    joined, latencies = [], []
+    joined, latencies, opening = [], [], []
 
     async def join_one(index, room):
         peer = Peer(spread(config["urls"], index, room, config.get("affinity")), room, minter, on_message)
         started = clock()
         await peer.open()
+        opened = clock()
         await peer.join()
         latencies.append((clock() - started) * 1000)
+        opening.append((opened - started) * 1000)
         peer.start_reading()
         joined.append(peer)
         return peer
@@ -449,6 +451,7 @@ async def fill_timed(config, minter, rooms, per_room, on_message, concurrency):
     pinger = asyncio.create_task(keep_alive(joined))
     coroutines = [join_one(i, room) for i, room in enumerate(room for room in rooms for _ in range(per_room))]
     await gather_limited(coroutines, concurrency)
+    fill_timed.opening = opening  # the WebSocket handshakes alone, for the storm's split
     return joined, pinger, latencies
 
 
@@ -538,7 +541,10 @@ async def scenario_storm(config, minter):
     print(json.dumps({"mark": "storm-joined"}), flush=True)
     pinger.cancel()
     await gather_limited([p.close() for p in peers], 200)
-    return {"sockets": len(peers), "concurrency": config["concurrency"], "join": summary(joins)}
+    # Where a join's time went: the WebSocket handshake, then the join message to its welcome.
+    admitted = [total - opened for total, opened in zip(joins, fill_timed.opening)]
+    return {"sockets": len(peers), "concurrency": config["concurrency"], "join": summary(joins),
+            "handshake": summary(fill_timed.opening), "join_message": summary(admitted)}
 
 
 SCENARIOS = {"signal": scenario_signal, "signalsteps": scenario_signal_steps, "storm": scenario_storm, "join": scenario_join, "relay": scenario_relay, "throughput": scenario_throughput,
