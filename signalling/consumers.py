@@ -83,6 +83,10 @@ class RoomConsumer(SignallingSocket):
         self.last_reaction = float("-inf")
         self.early = {}  # seq -> a room event that came before the ones it follows
         self.gap_timer = None
+        # Relays that came before a room event their sender had seen (see peer_relay), in arrival order.
+        self.held_relays = []
+        self.held_timer = None
+        self.published_seq = 0  # the last seq of the room events this socket's own changes made
         self.media = ServerMedia(self)  # media through the server, once the client asks for it
         await super().connect()
 
@@ -149,7 +153,7 @@ class RoomConsumer(SignallingSocket):
         if not admitted.resumed:
             metrics.joined(self.role)
         housekeeping.track(self, self.peer_id, self.channel_name, self.group if self.seat == "joined" else None)
-        await apublish(admitted.outbox)
+        await self.publish(admitted.outbox)
         if self.seat == "lobby":
             await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.send_payload(
@@ -231,13 +235,17 @@ class RoomConsumer(SignallingSocket):
         payload = protocol.relayed(message, self.peer_id)
         if self.hidden:
             payload["from_hidden"] = True  # the recorder: answer it, but draw no tile for it
-        event = {"type": "peer.relay", "room": self.slug, "payload": payload}
+        # `after`: the last room event this peer had seen or made. The relay may take a shorter way than an event
+        # still on its way through Redis (a socket of this worker is handed it directly); the addressee holds it
+        # until it has that event too, so nobody hears of an offer before the change that led to it.
+        event = {"type": "peer.relay", "room": self.slug, "payload": payload,
+                 "after": max(self.seq, self.published_seq)}
         mate = self.local_mate(channel)
         try:
             if mate is not None:
                 await mate.take_now(mate.peer_relay, event)
             else:
-                await self.channel_layer.send(channel, event)
+                await self.channel_layer.send_nearby(channel, event)
         except ChannelFull:
             metrics.layer_error("channel-full")
             raise UserError("peer-unreachable", "That peer is not reading its messages; try again.", message.type)
@@ -260,6 +268,8 @@ class RoomConsumer(SignallingSocket):
         self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
         self.peers = welcome["channels"]
         await self.send_payload({"type": "state", "state": welcome["state"]})
+        if self.held_relays:
+            await self.release_relays()
 
     async def on_state(self, message):
         changes = {name: value for name, value in message.fields.items() if value is not None}
@@ -267,7 +277,7 @@ class RoomConsumer(SignallingSocket):
             raise UserError("bad-message", "Say what changed: audio, video, screen or hand.", "state")
         if not self.can("publish") and any(changes.get(kind) for kind in ("audio", "video", "screen")):
             raise UserError("not-allowed", "Your role may not send audio or video.", "state")
-        await apublish(await db.run(seats.update_presence, self.peer_id, changes))
+        await self.publish(await db.run(seats.update_presence, self.peer_id, changes))
         for kind in ("audio", "video", "screen"):
             if changes.get(kind):  # turned on by the participant: a moderator's mute in Janus ends
                 await self.media.moderated(kind, False)
@@ -285,16 +295,23 @@ class RoomConsumer(SignallingSocket):
         self.last_reaction = now
         # Not stored and not part of the room state: no seq, and a late joiner never hears of it.
         reaction = {"type": "reaction", "from": self.peer_id, "emoji": message["emoji"]}
-        await apublish(Outbox(self.slug, events=[reaction]))
+        await self.publish(Outbox(self.slug, events=[reaction]))
 
     async def moderate(self, message):
         moderation = MODERATION[message.type]
         try:
             outbox = await db.run(moderation.action, self.room, by=self.actor, **arguments(moderation, message))
         except actions.Refused as refusal:
-            await apublish(refusal.outbox)
+            await self.publish(refusal.outbox)
             raise UserError(refusal.code, refusal.message, message.type) from None
         # Published here, in commit order with this worker's other changes, not from the database thread.
+        await self.publish(outbox)
+
+    async def publish(self, outbox):
+        """Publish what this socket's change made, remembering its last seq: a relay sent after it carries it."""
+        for event in outbox.events:
+            if (event.get("seq") or 0) > self.published_seq:
+                self.published_seq = event["seq"]
         await apublish(outbox)
 
     handlers = {
@@ -352,6 +369,8 @@ class RoomConsumer(SignallingSocket):
         while self.seq + 1 in self.early and not self.closing:
             await self.deliver(self.early.pop(self.seq + 1))
         self.settle_gap()
+        if self.held_relays:
+            await self.release_relays()
 
     async def socket_gap_waited(self, message):
         """The events before the early ones never came: send the early ones; the client resyncs on the gap."""
@@ -362,6 +381,8 @@ class RoomConsumer(SignallingSocket):
             if seq > self.seq:
                 await self.deliver(self.early[seq])
         self.early.clear()
+        if self.held_relays:
+            await self.release_relays()
 
     def settle_gap(self):
         if not self.early and self.gap_timer is not None:
@@ -390,8 +411,32 @@ class RoomConsumer(SignallingSocket):
 
     async def peer_relay(self, event):
         # The sender found the addressee in its own room; check the room again on arrival.
-        if event["room"] == self.slug and self.seat == "joined" and not self.closing:
-            await self.send_payload(event["payload"])
+        if event["room"] != self.slug or self.seat != "joined" or self.closing:
+            return
+        if self.held_relays or event.get("after", 0) > self.seq:
+            # Its sender had seen a room event this socket has not had yet: wait for it, up to REORDER_SECONDS
+            # (as for a gap), behind any relay already waiting, so that relays keep their order too.
+            self.held_relays.append(event)
+            if self.held_timer is None:
+                self.held_timer = asyncio.get_running_loop().call_later(
+                    REORDER_SECONDS, self.post, {"type": "socket.relays_waited"})
+            return
+        await self.send_payload(event["payload"])
+
+    async def release_relays(self, everything=False):
+        """Send the held relays whose events have arrived (all of them, when `everything`), in order."""
+        while self.held_relays and (everything or self.held_relays[0].get("after", 0) <= self.seq):
+            event = self.held_relays.pop(0)
+            if self.seat == "joined" and not self.closing:
+                await self.send_payload(event["payload"])
+        if not self.held_relays and self.held_timer is not None:
+            self.held_timer.cancel()
+            self.held_timer = None
+
+    async def socket_relays_waited(self, message):
+        """The events the held relays follow never came (lost on the way, or the client resyncs): send them."""
+        self.held_timer = None
+        await self.release_relays(everything=True)
 
     async def peer_notice(self, notice):
         action = notice["action"]

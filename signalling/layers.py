@@ -10,8 +10,9 @@
   Group membership is renewed by signalling.housekeeping every beat, and room events lost meanwhile show up to
   clients as a seq gap, which they repair with a resync.
 - InProcessChannelLayer: channels' in-memory layer without its per-message costs.
-- On the in-process layer a relay to a socket between messages is handed over directly when that keeps the
-  layer's order (signalling.socket). Not on Redis: a room event may be on its way there.
+- On both, a relay to a socket of the same worker skips the layer's costs: handed over directly when that keeps
+  the layer's order (signalling.socket), else put on that socket's queue (`send_nearby`). On Redis a room event
+  may still be on its way to that socket: the relay carries the seq its sender had seen, and waits for it.
 """
 
 import asyncio
@@ -145,10 +146,37 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
     async def new_channel(self, prefix="specific."):
         return await self.pubsub.new_channel(prefix=f"{prefix.rstrip('.')}!")
 
-    # No hand-over here: a room event on its way through Redis (published by a view, the recorder, another worker)
-    # must reach a socket before a relay sent after it, and a relay put straight on a local queue would overtake it
-    # (the recorder's offer arrived before "recording started": tests/recordings). Every send goes through Redis.
-    hands_over_in_process = False
+    # A relay to a socket of this same worker skips Redis (signalling.socket, `relay`): handed over, or put on that
+    # socket's queue. It could then overtake a room event still on its way through Redis (published by a view, the
+    # recorder, another worker): the recorder's offer once reached Alice before "recording started". So a relay
+    # carries the last seq its sender had seen, and the addressee holds it until it has that event too
+    # (signalling.consumers, peer_relay). Everything else goes through Redis, in the order it was sent.
+    hands_over_in_process = True
+
+    def local_queue(self, channel):
+        """The queue of a channel this worker's loop reads, or None (another worker's, or another loop here)."""
+        if self.receiving_loop is None or not self.by_pubsub(channel):
+            return None
+        try:
+            if asyncio.get_running_loop() is not self.receiving_loop:
+                return None
+        except RuntimeError:
+            return None
+        return self.pubsub._get_layer().channels.get(channel)
+
+    def waiting(self, channel):
+        queue = self.local_queue(channel)
+        return queue.qsize() if queue is not None else 0
+
+    async def send_nearby(self, channel, message):
+        """Send a relay: onto the queue of a socket of this worker as its subscription would (no PUBLISH, no round
+        trip, no read back: a room's sockets on one worker, docs/deployment.md, cost what one worker's do), else
+        through Redis. Only relays go this way, and they all do: from one sender they stay in order."""
+        queue = self.local_queue(channel)
+        if queue is not None:
+            queue.put_nowait(self.pubsub.serialize(message))
+            return None
+        return await self.send(channel, message)
 
     async def send(self, channel, message):
         if self.by_pubsub(channel):
@@ -226,6 +254,10 @@ class InProcessChannelLayer(InMemoryChannelLayer):
         """How many messages wait in the layer for this channel."""
         queue = self.channels.get(channel)
         return queue.qsize() if queue is not None else 0
+
+    async def send_nearby(self, channel, message):
+        """A relay: every channel here is this process's."""
+        return await self.send(channel, message)
 
     def _put(self, channel, message, expires):
         queue = self.channels.get(channel)

@@ -134,16 +134,21 @@ def test_after_redis_restarts_the_room_recovers_without_anyone_reloading(deploym
     bob.client.close()
 
 
-def test_while_redis_is_down_alices_relay_closes_her_socket_as_an_internal_error_and_she_resumes_her_seat(
+def test_while_redis_is_down_alices_relay_to_another_worker_closes_her_socket_as_an_internal_error_and_she_resumes(
     deployment, redis_server
 ):
     room = deployment.create_room("alice", "Redis outage")
-    worker = deployment.start_worker()
+    worker, other_worker = deployment.start_worker(), deployment.start_worker()
     alice = joined(worker, room, "user:1", "Alice", role="host")
-    bob = joined(worker, room, "user:2", "Bob")
+    carol = joined(worker, room, "user:3", "Carol")
+    bob = joined(other_worker, room, "user:2", "Bob")
+    alice.receive_type("peer-joined")
     alice.receive_type("peer-joined")
     redis_server.kill()
     try:
+        # Carol shares Alice's worker: that relay needs no Redis, and arrives.
+        alice.send({"type": "candidate", "to": carol.peer_id, "candidate": None})
+        assert carol.receive_type("candidate", timeout=15)["from"] == alice.peer_id
         alice.send({"type": "candidate", "to": bob.peer_id, "candidate": None})
         error = alice.receive_type("error", timeout=15)
         assert (error["code"], error["fatal"]) == ("internal-error", True)
@@ -163,6 +168,7 @@ def test_while_redis_is_down_alices_relay_closes_her_socket_as_an_internal_error
     assert (welcome["peer_id"], welcome["resumed"]) == (alice.peer_id, True)
     again.close()
     bob.close()
+    carol.close()
 
 
 def test_a_rush_of_joins_across_two_workers_never_overfills_a_room_of_three(deployment):
