@@ -21,6 +21,7 @@ order before sending them (signalling.consumers), so clients see no gap for it.
 
 import asyncio
 import collections
+import logging
 import queue
 import threading
 import time
@@ -29,6 +30,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
+log = logging.getLogger(__name__)
 _executor = None
 _writer = None
 _writer_started = threading.Lock()
@@ -103,12 +105,17 @@ class GroupCommit:
         check_connection()
         outcomes = None
         if len(group) > 1:
+            committed = []
             try:
-                outcomes = self.together(group)
+                outcomes = self.together(group, committed)
             except Exception:
-                close_old_connections()  # a connection left in a broken state is dropped, not reused
-                _local.checked_at = 0.0
-                outcomes = None
+                if committed:  # a hook run after the commit failed (logged there): the changes are made
+                    log.exception("a hook after a group's commit failed")
+                    outcomes = self.outcomes
+                else:
+                    close_old_connections()  # a connection left in a broken state is dropped, not reused
+                    _local.checked_at = 0.0
+                    outcomes = None
         if outcomes is None:  # one alone, or a group that could not commit: each in its own transaction
             outcomes = [self.alone(function, args, kwargs) for _, function, args, kwargs in group]
         for (future, *_), (failed, value) in zip(group, outcomes):
@@ -117,12 +124,14 @@ class GroupCommit:
             else:
                 future.set_result(value)
 
-    def together(self, group):
+    def together(self, group, committed):
         """Run the group in one transaction, each change in a savepoint; return their outcomes once committed,
-        or raise if the transaction cannot be trusted (the caller then runs each alone)."""
-        outcomes = []
+        or raise if the transaction cannot be trusted (the caller then runs each alone). `committed` gets an
+        item once the commit is made: the hooks that changes left for after it run later and may still raise."""
+        outcomes = self.outcomes = []
         self.transactions += 1
         with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(True))  # the first hook: it runs right after COMMIT
             for _, function, args, kwargs in group:
                 try:
                     with transaction.atomic():

@@ -7,7 +7,7 @@ import asyncio
 import threading
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from signalling import db
@@ -121,3 +121,21 @@ async def test_a_change_whose_caller_left_before_it_started_is_not_made(writer, 
     await held
     made = await kept
     assert await db.run(meetings_of, alices_room, write=False) == [made]
+
+
+def start_meeting_and_wake_someone_who_fails(room_id):
+    made = start_meeting(room_id)
+    transaction.on_commit(lambda: 1 / 0)  # e.g. a notification that goes wrong after the change is made
+    return made
+
+
+async def test_a_hook_that_fails_after_the_commit_does_not_make_the_group_run_twice(writer, alices_room):
+    gate = Gate()
+    held = await gate.hold()
+    first = asyncio.ensure_future(db.run(start_meeting_and_wake_someone_who_fails, alices_room.pk))
+    second = asyncio.ensure_future(db.run(start_meeting, alices_room.pk))
+    await asyncio.sleep(0)
+    gate.opened.set()
+    await held
+    made = [await first, await second]
+    assert sorted(await db.run(meetings_of, alices_room, write=False)) == sorted(made)
