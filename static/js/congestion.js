@@ -177,7 +177,8 @@ export class CongestionMonitor {
 export const POLL_MS = 1000;
 
 /**
- * Read a receiving connection's stats every second until it closes (or `stop`), and call `onCap` when the cap changes.
+ * Read a receiving connection's stats every second until it closes (or `stop`); call `onCap` with the first sample's
+ * cap and whenever it changes.
  * @param {RTCPeerConnection} pc
  * @param {object} hooks
  * @param {() => Map<string, number>} hooks.tileLayers  the layer each received camera video's tile asks for, by mid
@@ -186,6 +187,7 @@ export const POLL_MS = 1000;
  */
 export function watchReceiving(pc, { tileLayers, onCap }) {
   const monitor = new CongestionMonitor();
+  let reported = null;
   let reading = false;
   const timer = setInterval(async () => {
     if (pc.connectionState === "closed") return clearInterval(timer);
@@ -194,10 +196,10 @@ export function watchReceiving(pc, { tileLayers, onCap }) {
     try {
       const report = await pc.getStats();
       const cameras = tileLayers();
-      const before = monitor.cap;
       const wanted = [...cameras.values()];
       const cap = monitor.update(Date.now(), inboundVideos(report.values(), (mid) => cameras.has(mid)), wanted);
-      if (cap !== before) onCap(cap, wanted.some((layer) => layer > cap));
+      if (cap !== reported) onCap(cap, wanted.some((layer) => layer > cap));
+      reported = cap;
     } catch {
       // the connection closed while we asked
     } finally {

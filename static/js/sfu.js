@@ -62,8 +62,8 @@ export function wantedStreams(peerIds, visible) {
  * Events (CustomEvent, payload in `detail`): `peer-added`, `peer-updated`, `peer-removed`, `media`,
  * `connection-state`, `failure` as PeerMesh's; and `speaker`: {peerId} ("" for us, null for nobody) from the
  * media server's audio levels; `flowing`: {peerId} when a peer's video first plays through the server;
- * `congestion`: {cap, limited} when the highest layer our link carries changes (`limited`: some tile gets less than
- * its size asks for).
+ * `congestion`: {cap, limited} when the receiving connection is first measured and whenever the highest layer it
+ * carries changes (`limited`: some tile gets less than its size asks for).
  */
 export class SfuClient extends EventTarget {
   /**

@@ -1,5 +1,6 @@
 """Bob's link from the server congests while he watches Alice large: his page asks for a smaller layer of her video
-and decodes it, and once the link is clear again it climbs back to the largest (static/js/congestion.js).
+and decodes it, and once the link is clear again it climbs back to the largest (static/js/congestion.js). Her tile's
+quality badge says so meanwhile; a screenshot of Bob's page while congested is kept for people to look at.
 
 The congestion is real: inside the test's network namespace every packet goes over `lo`, so a traffic-control rule
 on `lo` that matches the port of Bob's receiving connection squeezes what Janus sends him to 250 kbit/s, and nothing
@@ -96,7 +97,8 @@ def wait_for_width(viewer, sender, rid, timeout, why):
         viewer.wait_for_timeout(250)
 
 
-def test_a_congested_receiver_drops_to_a_smaller_layer_and_climbs_back(sfu_deployment, sfu_worker, open_page):
+def test_a_congested_receiver_drops_to_a_smaller_layer_and_climbs_back(sfu_deployment, sfu_worker, open_page,
+                                                                       artifacts_dir):
     create_people(sfu_deployment)
     slug = make_room(sfu_deployment, "Weak link", owner="alice")
     alice, bob = open_page(sfu_worker, "alice"), open_page(sfu_worker, "bob")
@@ -107,6 +109,8 @@ def test_a_congested_receiver_drops_to_a_smaller_layer_and_climbs_back(sfu_deplo
     # Two people: Alice fills Bob's stage, so his page asks for her largest layer and gets it.
     received = wait_for_width(bob, alice, "h", 45, "Bob never received Alice's largest layer")
     assert received["port"], received
+    badge = bob.locator("[data-tile-for] .tile-quality")
+    expect(badge).to_have_attribute("data-level", "good")
 
     squeeze = SqueezedPort(received["port"])
     try:
@@ -115,6 +119,9 @@ def test_a_congested_receiver_drops_to_a_smaller_layer_and_climbs_back(sfu_deplo
         print(f"down to the smallest layer {time.monotonic() - started:.1f} s into the congestion")
         assert 0 in bob.evaluate("window.__layers")
         assert squeeze.dropped() > 0, "the squeeze never dropped a packet: it congested nothing"
+        expect(badge).to_have_attribute("data-level", "poor")
+        expect(badge).to_have_attribute("aria-label", re.compile("congested"))
+        bob.screenshot(path=artifacts_dir / "sfu-congested-link.png")
         squeeze.clear()
 
         cleared = time.monotonic()
@@ -122,5 +129,6 @@ def test_a_congested_receiver_drops_to_a_smaller_layer_and_climbs_back(sfu_deplo
         print(f"back to the largest layer {time.monotonic() - cleared:.1f} s after the congestion ended")
         layers = bob.evaluate("window.__layers")
         assert layers[-2:] == [1, 2], f"it climbed one step at a time: {layers}"
+        expect(badge).to_have_attribute("data-level", "good")
     finally:
         squeeze.clear()
