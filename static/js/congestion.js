@@ -1,5 +1,5 @@
 // Congestion on the connection that brings us video through the server, seen from our side: a cap on the simulcast
-// layer we ask for (docs/client.md, "Bandwidth"). No DOM access.
+// layer we ask for (docs/client.md, "Bandwidth through the server"). No DOM access.
 //
 // Chromium reports no receive-side bandwidth estimate in getStats, and Janus does not switch a subscriber's layer on
 // its own, so the page watches what it receives. As LiveKit's stream allocator does on its server: drop quickly when
@@ -15,9 +15,7 @@
  * @property {number} bytesReceived
  */
 
-/** What each layer sends at most, smallest first, bits per second (sfu.js's SIMULCAST_ENCODINGS, reversed). */
-export const LAYER_BITRATES = Object.freeze([120_000, 350_000, 1_200_000]);
-export const TOP_LAYER = 2;
+import { LAYER_BITRATES, TOP_LAYER } from "./simulcast.js";
 
 export const DEFAULTS = Object.freeze({
   windowMs: 2_000, // congestion is judged on this much of the recent past

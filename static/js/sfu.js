@@ -14,32 +14,9 @@
 import { withStartBitrate } from "./sdp.js";
 import { START_BITRATE_KBPS } from "./peerlink.js";
 import { watchReceiving } from "./congestion.js";
+import { SCREEN_ENCODING, SIMULCAST_ENCODINGS, TOP_LAYER, layerForTile } from "./simulcast.js";
 
-/** The simulcast encodings of our video, highest first (the media server numbers them 2, 1, 0). */
-export const SIMULCAST_ENCODINGS = Object.freeze([
-  { rid: "h", maxBitrate: 1_200_000 },
-  { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 350_000 },
-  { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 120_000 },
-]);
-/**
- * A shared screen's one encoding (as Jitsi and LiveKit send screens): full size, few frames, text kept sharp. No
- * simulcast: a screen is shown large or not at all, and its smaller layers would be unreadable.
- */
-export const SCREEN_ENCODING = Object.freeze({ maxBitrate: 1_500_000, maxFramerate: 15 });
 const SUBSCRIPTION = "main";
-
-/**
- * Return the simulcast layer (0 smallest, 2 largest) that fits a tile of this size in CSS pixels: the layer must
- * be at least as tall as the tile on a device pixel ratio of `ratio`, with the largest for anything over 360.
- * @param {{width: number, height: number} | undefined} size @param {number} [ratio]
- */
-export function layerForTile(size, ratio = 1) {
-  if (!size || !size.height) return 0;
-  const pixels = size.height * ratio;
-  if (pixels > 360) return 2;
-  if (pixels > 180) return 1;
-  return 0;
-}
 
 /**
  * Return what to subscribe to: everyone's audio and shared screen, and the camera video of those on screen. The
@@ -378,7 +355,7 @@ export class SfuClient extends EventTarget {
 
   /** Ask for each received video's layer: its tile's size, under what our link carries now. */
   applyLayers() {
-    const cap = this.congestion ? this.congestion.monitor.cap : 2;
+    const cap = this.congestion ? this.congestion.monitor.cap : TOP_LAYER;
     for (const [mid, tileLayer] of this.tileLayers()) {
       const layer = Math.min(tileLayer, cap);
       if (this.layers.get(mid) === layer) continue;

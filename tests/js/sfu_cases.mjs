@@ -11,7 +11,8 @@ if (typeof globalThis.CustomEvent === "undefined") {
   };
 }
 
-const { SfuClient, layerForTile, wantedStreams } = await import("./sfu.js");
+const { SfuClient, wantedStreams } = await import("./sfu.js");
+const { layerForTile } = await import("./simulcast.js");
 
 class FakeSignalling extends EventTarget {
   constructor() {
