@@ -21,7 +21,7 @@ export const DEFAULTS = Object.freeze({
   windowMs: 2_000, // congestion is judged on this much of the recent past
   settleMs: 2_000, // after a change, what was received before it says nothing about the new layers
   lossRatio: 0.06, // lost / (lost + received) over the window that means congestion (LiveKit's NACK ratio, 6%)
-  calmLossRatio: 0.02, // a second with less loss than this (and no freeze) is calm
+  calmLossRatio: 0.02, // a period that lost less than this is calm; and the loss that makes freezes count
   freezeSeconds: 0.5, // frozen this long in the window, with some loss, is congestion too
   minPackets: 20, // fewer packets than this in the window say nothing about loss
   calmMs: 10_000, // calm this long before climbing one step
@@ -75,8 +75,9 @@ export class CongestionMonitor {
     this.previousAt = null;
     /** @type {{at: number, seconds: number, received: number, lost: number, freezeSeconds: number, bits: number}[]} */
     this.window = [];
+    /** The same, over the longest calm period a climb may wait for. @type {typeof this.window} */
+    this.history = [];
     this.changedAt = -Infinity;
-    this.calmSince = null;
     /** When we last climbed, until the climb has held for a calm period (null: not trying one). */
     this.climbedAt = null;
   }
@@ -91,10 +92,8 @@ export class CongestionMonitor {
     if (!interval || at - interval.seconds * 1000 < this.changedAt + this.options.settleMs) return this.cap;
     this.window.push(interval);
     this.window = this.window.filter((entry) => entry.at > at - this.options.windowMs);
-    if (this.calmSince === null) this.calmSince = at - interval.seconds * 1000;
-    const calm = interval.received + interval.lost === 0
-      || (interval.lost / (interval.lost + interval.received) < this.options.calmLossRatio && interval.freezeSeconds === 0);
-    if (!calm) this.calmSince = at;
+    this.history.push(interval);
+    this.history = this.history.filter((entry) => entry.at > at - this.options.maxCalmMs);
     const ceiling = wanted.length ? Math.min(this.cap, Math.max(...wanted)) : this.cap;
     if (this.congested()) {
       if (ceiling > 0) this.drop(at, wanted, ceiling);
@@ -104,7 +103,7 @@ export class CongestionMonitor {
       this.climbedAt = null; // the climb held: the next one waits the usual time
       this.calmNeeded = this.options.calmMs;
     }
-    if (wanted.some((layer) => layer > this.cap) && at - this.calmSince >= this.calmNeeded) {
+    if (wanted.some((layer) => layer > this.cap) && at - this.changedAt >= this.calmNeeded && this.calmFor(at)) {
       this.change(at, this.cap + 1);
       this.climbedAt = at;
     }
@@ -128,6 +127,21 @@ export class CongestionMonitor {
       sum.bits += Math.max(0, video.bytesReceived - before.bytesReceived) * 8;
     }
     return sum;
+  }
+
+  /**
+   * Return whether the last `calmNeeded` ms lost under `calmLossRatio` of their packets. Taken over the whole
+   * period, not second by second: at the smallest layer's 15 packets a second, one lost packet is 7 %.
+   */
+  calmFor(at) {
+    let received = 0;
+    let lost = 0;
+    for (const entry of this.history) {
+      if (entry.at <= at - this.calmNeeded) continue;
+      received += entry.received;
+      lost += entry.lost;
+    }
+    return received + lost === 0 || lost / (received + lost) < this.options.calmLossRatio;
   }
 
   congested() {
@@ -160,7 +174,6 @@ export class CongestionMonitor {
   change(at, cap) {
     this.cap = Math.max(0, Math.min(TOP_LAYER, cap));
     this.changedAt = at;
-    this.calmSince = at;
     this.window = [];
   }
 }

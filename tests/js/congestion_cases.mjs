@@ -86,6 +86,7 @@ const cases = {
     link.run(5);
     assert.equal(link.until(0, { kbps: 250, loss: 0.4 }), 5, "a step, then the bitrate's worth after settling");
     assert.deepEqual(new Set(link.run(20, { kbps: 200, loss: 0.04 })), new Set([0]), "some loss: not calm, no climb");
+    link.run(10, { kbps: 200, loss: 0.3 });
     assert.equal(link.until(1, { kbps: 150 }), 10, "up one step after ten calm seconds");
     assert.equal(link.until(2, { kbps: 400 }), 10, "and another ten seconds after the first climb");
   },
@@ -99,6 +100,19 @@ const cases = {
     link.until(0, { kbps: 400, loss: 0.3 });
     assert.equal(link.until(1, { kbps: 150 }), 40, "failed again: 40 calm seconds now");
     assert.equal(link.until(2, { kbps: 400 }), 10, "this climb held ten seconds: the next waits ten again");
+  },
+  "a packet lost now and then does not keep it from climbing": () => {
+    const link = new Link(new CongestionMonitor());
+    link.run(5);
+    link.until(0, { kbps: 250, loss: 0.4 });
+    link.run(3, { kbps: 150 });
+    let seconds = 0;
+    while (link.cap === 0 && seconds < 30) {
+      seconds += 1;
+      link.run(1, { kbps: 150, loss: seconds % 4 === 0 ? 1 / 19 : 0 }); // one of 19 packets every fourth second
+    }
+    assert.equal(link.cap, 1, "one packet in 76 is 1.3 %: calm");
+    assert.equal(seconds + 3, 10, "up ten seconds after the drop, as on a clean link");
   },
   "it only climbs for a tile that wants more, and drops from what is received": () => {
     const small = new Link(new CongestionMonitor(), [0, 1]);

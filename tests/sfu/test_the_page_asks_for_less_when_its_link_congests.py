@@ -13,6 +13,7 @@ CASES = [
     "freezes with some loss are congestion; a freeze without loss is not (a camera turned back on)",
     "it holds while the link stays poor and climbs one step after ten calm seconds",
     "a climb that fails is undone and the next one waits twice as long, then four times",
+    "a packet lost now and then does not keep it from climbing",
     "it only climbs for a tile that wants more, and drops from what is received",
     "the cap that fits the measured bitrate counts every tile at its own layer",
     "a video that comes or goes between samples counts for nothing",
