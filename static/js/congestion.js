@@ -5,6 +5,8 @@
 // its own, so the page watches what it receives. As LiveKit's stream allocator does on its server: drop quickly when
 // packets go missing, climb back one step at a time after a calm spell, and wait longer after each climb that failed.
 
+import { LAYER_BITRATES, TOP_LAYER } from "./simulcast.js";
+
 /**
  * @typedef {object} InboundVideo  one received video's cumulative counters (an `inbound-rtp` entry of getStats)
  * @property {string} id
@@ -14,8 +16,6 @@
  * @property {number} totalFreezesDuration  seconds
  * @property {number} bytesReceived
  */
-
-import { LAYER_BITRATES, TOP_LAYER } from "./simulcast.js";
 
 export const DEFAULTS = Object.freeze({
   windowMs: 2_000, // congestion is judged on this much of the recent past
