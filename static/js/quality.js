@@ -92,6 +92,19 @@ export function describeQuality(quality) {
   return parts.join(", ");
 }
 
+/**
+ * Return the quality of our link from the media server, as the layer cap says (congestion.js): shown on every
+ * remote tile, since through the server that link is what limits the videos we see.
+ * @param {number} cap @returns {{level: Quality["level"], label: string}}
+ */
+export function linkQuality(cap) {
+  if (cap >= 2) return { level: "good", label: gettext("Connection quality: good") };
+  const congested = gettext("your connection is congested, so videos are sent smaller for now");
+  const level = cap === 1 ? "fair" : "poor";
+  const words = cap === 1 ? gettext("Connection quality: fair") : gettext("Connection quality: poor");
+  return { level, label: `${words}, ${congested}` };
+}
+
 /** Polls every visible connection of a mesh and reports each peer's quality. */
 export class QualityMonitor {
   /**

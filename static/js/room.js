@@ -11,7 +11,7 @@ import { gettext, interpolate } from "./i18n.js";
 import { PreJoin } from "./prejoin.js";
 import { LocalControls } from "./controls.js";
 import { AudioLevels, ActiveSpeaker } from "./speaker.js";
-import { QualityMonitor } from "./quality.js";
+import { QualityMonitor, linkQuality } from "./quality.js";
 import { ChatPanel } from "./chat.js";
 import { FileTransfers } from "./files.js";
 import { PeoplePanel } from "./participants.js";
@@ -405,6 +405,16 @@ class RoomPage {
     // The media server's audio levels say who speaks: no analyser per remote voice in the page.
     this.speaker.stop();
     sfu.addEventListener("speaker", ({ detail }) => this.tiles.setSpeaker(detail.peerId));
+    // Through the server, each tile's quality is our own link's: congestion there is what shrinks its video.
+    let link = null;
+    const showLink = (peerIds) => {
+      if (link && this.sfu === sfu) for (const peerId of peerIds) this.tiles.setQuality(peerId, link);
+    };
+    sfu.addEventListener("congestion", ({ detail }) => {
+      link = linkQuality(detail.cap);
+      showLink(sfu.peers.keys());
+    });
+    sfu.addEventListener("peer-added", ({ detail }) => showLink([detail.peerId]));
     sfu.start();
     this.tiles.onLayout();
   }

@@ -2,7 +2,7 @@
 //
 // One connection sends our camera and microphone to Confer's media server (video as three simulcast encodings) and
 // a screen we share (a second video, one encoding), one connection receives: everyone's audio and shared screens,
-// and only the camera videos on screen, each at the layer that fits its tile. The
+// and only the camera videos on screen, each at the layer that fits its tile and what our link carries. The
 // browser never talks to the media server: every description and candidate goes through the signalling socket.
 // It emits the same events as PeerMesh (peers.js), so the page draws tiles the same way for both routes.
 
@@ -13,32 +13,10 @@
 
 import { withStartBitrate } from "./sdp.js";
 import { START_BITRATE_KBPS } from "./peerlink.js";
+import { watchReceiving } from "./congestion.js";
+import { SCREEN_ENCODING, SIMULCAST_ENCODINGS, TOP_LAYER, layerForTile } from "./simulcast.js";
 
-/** The simulcast encodings of our video, highest first (the media server numbers them 2, 1, 0). */
-export const SIMULCAST_ENCODINGS = Object.freeze([
-  { rid: "h", maxBitrate: 1_200_000 },
-  { rid: "m", scaleResolutionDownBy: 2, maxBitrate: 350_000 },
-  { rid: "l", scaleResolutionDownBy: 4, maxBitrate: 120_000 },
-]);
-/**
- * A shared screen's one encoding (as Jitsi and LiveKit send screens): full size, few frames, text kept sharp. No
- * simulcast: a screen is shown large or not at all, and its smaller layers would be unreadable.
- */
-export const SCREEN_ENCODING = Object.freeze({ maxBitrate: 1_500_000, maxFramerate: 15 });
 const SUBSCRIPTION = "main";
-
-/**
- * Return the simulcast layer (0 smallest, 2 largest) that fits a tile of this size in CSS pixels: the layer must
- * be at least as tall as the tile on a device pixel ratio of `ratio`, with the largest for anything over 360.
- * @param {{width: number, height: number} | undefined} size @param {number} [ratio]
- */
-export function layerForTile(size, ratio = 1) {
-  if (!size || !size.height) return 0;
-  const pixels = size.height * ratio;
-  if (pixels > 360) return 2;
-  if (pixels > 180) return 1;
-  return 0;
-}
 
 /**
  * Return what to subscribe to: everyone's audio and shared screen, and the camera video of those on screen. The
@@ -60,7 +38,9 @@ export function wantedStreams(peerIds, visible) {
 /**
  * Events (CustomEvent, payload in `detail`): `peer-added`, `peer-updated`, `peer-removed`, `media`,
  * `connection-state`, `failure` as PeerMesh's; and `speaker`: {peerId} ("" for us, null for nobody) from the
- * media server's audio levels; `flowing`: {peerId} when a peer's video first plays through the server.
+ * media server's audio levels; `flowing`: {peerId} when a peer's video first plays through the server;
+ * `congestion`: {cap, limited} when the receiving connection is first measured and whenever the highest layer it
+ * carries changes (`limited`: some tile gets less than its size asks for).
  */
 export class SfuClient extends EventTarget {
   /**
@@ -102,6 +82,8 @@ export class SfuClient extends EventTarget {
     this.tileSizes = new Map();
     /** @type {Map<string, number>} the layer asked for, by subscription mid */
     this.layers = new Map();
+    /** @type {import("./congestion.js").ReceivingWatch | null} caps the layers asked for while our link congests */
+    this.congestion = null;
     this.lastWanted = "";
     this.connected = false; // no subscription is asked for before connect()
     this.closed = false;
@@ -262,6 +244,7 @@ export class SfuClient extends EventTarget {
       pc.addEventListener("connectionstatechange", () => {
         for (const peerId of this.peers.keys()) this.emit("connection-state", { peerId, state: pc.connectionState, hidden: false });
       });
+      this.watchCongestion(pc);
     }
     const pc = this.subscriber;
     try {
@@ -359,16 +342,45 @@ export class SfuClient extends EventTarget {
     this.applyLayers();
   }
 
-  /** Ask for each received video's layer from its tile's size. */
-  applyLayers() {
+  /** Return the layer each received camera video's tile asks for, by subscription mid. */
+  tileLayers() {
     const ratio = typeof window !== "undefined" ? window.devicePixelRatio || 1 : 1;
+    const layers = new Map();
     for (const [mid, { feed, type, screen }] of this.mids) {
       if (type !== "video" || screen) continue; // a screen has one layer
-      const layer = layerForTile(this.tileSizes.get(feed), ratio);
+      layers.set(mid, layerForTile(this.tileSizes.get(feed), ratio));
+    }
+    return layers;
+  }
+
+  /** Ask for each received video's layer: its tile's size, under what our link carries now. */
+  applyLayers() {
+    const cap = this.congestion ? this.congestion.monitor.cap : TOP_LAYER;
+    for (const [mid, tileLayer] of this.tileLayers()) {
+      const layer = Math.min(tileLayer, cap);
       if (this.layers.get(mid) === layer) continue;
       this.layers.set(mid, layer);
       this.signalling.sfuQuality(SUBSCRIPTION, mid, layer);
     }
+  }
+
+  /** Cap the layers we ask for while the receiving connection congests (congestion.js). @param {RTCPeerConnection} pc */
+  watchCongestion(pc) {
+    this.stopWatchingCongestion();
+    const watch = watchReceiving(pc, {
+      tileLayers: () => this.tileLayers(),
+      onCap: (cap, limited) => {
+        if (this.congestion !== watch) return;
+        this.applyLayers();
+        this.emit("congestion", { cap, limited });
+      },
+    });
+    this.congestion = watch;
+  }
+
+  stopWatchingCongestion() {
+    if (this.congestion) this.congestion.stop();
+    this.congestion = null;
   }
 
   /** @param {{peer_id: string, talking: boolean}} detail */
@@ -483,6 +495,7 @@ export class SfuClient extends EventTarget {
     this.renegotiate = false;
     this.mids = new Map();
     this.layers = new Map();
+    this.stopWatchingCongestion();
     for (const peerId of new Set([...this.streams.keys(), ...this.screens.keys()])) {
       this.streams.delete(peerId);
       this.screens.delete(peerId);

@@ -11,7 +11,8 @@ if (typeof globalThis.CustomEvent === "undefined") {
   };
 }
 
-const { SfuClient, layerForTile, wantedStreams } = await import("./sfu.js");
+const { SfuClient, wantedStreams } = await import("./sfu.js");
+const { layerForTile } = await import("./simulcast.js");
 
 class FakeSignalling extends EventTarget {
   constructor() {
@@ -62,6 +63,27 @@ const cases = {
     const asked = signalling.sent.filter((m) => m.type === "sfu-quality").map((m) => m.mid);
     assert.deepEqual(asked, ["1"]);
     client.close();
+  },
+  "each video gets its tile's layer under the congestion cap, and a screen is never capped": () => {
+    const signalling = new FakeSignalling();
+    const client = new SfuClient({ signalling, localStream: null });
+    client.mids = new Map([["1", { feed: "p_a", type: "video", screen: false }],
+      ["2", { feed: "p_b", type: "video", screen: false }], ["3", { feed: "p_a", type: "video", screen: true }],
+      ["4", { feed: "p_a", type: "audio", screen: false }]]);
+    const asked = () => Object.fromEntries(signalling.sent.filter((m) => m.type === "sfu-quality")
+      .map((m) => [m.mid, m.substream]));
+    client.setLayout(new Set(["p_a", "p_b"]), new Map([["p_a", { width: 1280, height: 720 }],
+      ["p_b", { width: 160, height: 90 }]]));
+    assert.deepEqual(asked(), { 1: 2, 2: 0 });
+    client.congestion = { monitor: { cap: 1 }, stop() {} };
+    client.applyLayers();
+    assert.deepEqual(asked(), { 1: 1, 2: 0 }, "the large tile drops to the cap, the small one stays");
+    client.congestion.monitor.cap = 2;
+    client.applyLayers();
+    assert.deepEqual(asked(), { 1: 2, 2: 0 });
+    assert.equal(signalling.sent.filter((m) => m.mid === "3" || m.mid === "4").length, 0, "screens and audio: never");
+    client.close();
+    assert.equal(client.congestion, null, "the watch stops with the connections");
   },
   "the client subscribes to the visible videos and follows the page as it scrolls": () => {
     const signalling = new FakeSignalling();

@@ -14,6 +14,7 @@ def cases(folder):
     "a tile under 180 px gets the smallest layer, up to 360 the middle one, above it the largest",
     "everyone's audio and shared screen, and the camera video of the visible only",
     "a shared screen asks for no simulcast layer, a camera does",
+    "each video gets its tile's layer under the congestion cap, and a screen is never capped",
     "the client subscribes to the visible videos and follows the page as it scrolls",
 ])
 def test_the_sfu_client(browser_modules, name):  # noqa: F811
