@@ -27,6 +27,10 @@ RELAY_SECONDS = Histogram("confer_signalling_relay_seconds",
                           buckets=RELAY_BUCKETS)
 SHED = Counter("confer_signalling_shed_messages",
                "Relays not delivered because they waited longer than SIGNALLING_SHED_AFTER (the worker was overloaded).")
+HELD_RELAYS = Counter("confer_signalling_held_relays",
+                      "Relays held for a room event their sender had seen, by how they were let go.", ["released"])
+DB_CHANGES = Counter("confer_signalling_db_changes", "Changes committed by SQLite's group-committing writer.")
+DB_TRANSACTIONS = Counter("confer_signalling_db_transactions", "Transactions of SQLite's group-committing writer.")
 LAYER_ERRORS = Counter("confer_channel_layer_errors", "Channel-layer operations that failed, by kind.", ["kind"])
 LAYER_RECONNECTS = Counter("confer_channel_layer_reconnects", "Times a worker reconnected to the channel layer.")
 WEBSOCKETS_OPEN = Gauge("confer_websockets_open", "WebSocket connections open now.", multiprocess_mode="livesum")
@@ -67,6 +71,17 @@ def relayed(kind, seconds):
         children = _relay_children[kind] = (RELAYED.labels(kind), RELAY_SECONDS.labels(kind))
     children[0].inc()
     children[1].observe(seconds)
+
+
+def relays_held(count, released):
+    """`count` relays waited for the room event their sender had seen; released "event" (it came) or "timeout"."""
+    HELD_RELAYS.labels(released).inc(count)
+
+
+def committed(changes):
+    """SQLite's writer committed a transaction of this many changes."""
+    DB_TRANSACTIONS.inc()
+    DB_CHANGES.inc(changes)
 
 
 def layer_error(kind):

@@ -425,10 +425,14 @@ class RoomConsumer(SignallingSocket):
 
     async def release_relays(self, everything=False):
         """Send the held relays whose events have arrived (all of them, when `everything`), in order."""
+        released = 0
         while self.held_relays and (everything or self.held_relays[0].get("after", 0) <= self.seq):
             event = self.held_relays.pop(0)
+            released += 1
             if self.seat == "joined" and not self.closing:
                 await self.send_payload(event["payload"])
+        if released:
+            metrics.relays_held(released, "timeout" if everything else "event")
         if not self.held_relays and self.held_timer is not None:
             self.held_timer.cancel()
             self.held_timer = None

@@ -30,6 +30,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 
+from observability import metrics
+
 log = logging.getLogger(__name__)
 _executor = None
 _writer = None
@@ -140,13 +142,16 @@ class GroupCommit:
                     raise  # the connection, not the change, may be at fault: start again one by one
                 except Exception as error:
                     outcomes.append((True, error))
+        metrics.committed(len(group))
         return outcomes
 
     def alone(self, function, args, kwargs):
         self.transactions += 1
         try:
             with transaction.atomic():  # all or nothing, as in a group
-                return False, function(*args, **kwargs)
+                value = function(*args, **kwargs)
+            metrics.committed(1)
+            return False, value
         except Exception as error:
             close_old_connections()
             _local.checked_at = 0.0

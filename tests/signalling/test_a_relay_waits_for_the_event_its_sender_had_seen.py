@@ -7,6 +7,7 @@ import time
 
 import pytest
 from channels.layers import get_channel_layer
+from prometheus_client import REGISTRY
 
 from signalling import db, seats
 from signalling.consumers import REORDER_SECONDS
@@ -14,6 +15,10 @@ from signalling.publish import room_event_message
 from tests.signalling.test_relaying import OFFER, in_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def held(released):
+    return REGISTRY.get_sample_value("confer_signalling_held_relays_total", {"released": released}) or 0
 
 
 async def a_change_only_bob_has_heard_of(room, bob_peer):
@@ -30,6 +35,7 @@ async def test_bobs_offer_reaches_alice_after_the_change_bob_had_seen_before_he_
     peers, alice, bob, alices_room
 ):
     alice_peer, bob_peer = await in_room(peers, alices_room, alice, bob)
+    held_before = held("event")
     on_its_way = await a_change_only_bob_has_heard_of(alices_room, bob_peer)
     await bob_peer.send({"type": "offer", "to": alice_peer.peer_id, "description": OFFER})
     await bob_peer.send({"type": "candidate", "to": alice_peer.peer_id, "candidate": None})
@@ -39,16 +45,19 @@ async def test_bobs_offer_reaches_alice_after_the_change_bob_had_seen_before_he_
     arrived = [await alice_peer.receive() for _ in range(3)]
     assert [m["type"] for m in arrived] == ["peer-updated", "offer", "candidate"]
     assert arrived[1]["from"] == bob_peer.peer_id
+    assert held("event") == held_before + 2  # the operator sees it too
 
 
 async def test_a_relay_whose_event_never_comes_arrives_after_a_moment(peers, alice, bob, alices_room):
     alice_peer, bob_peer = await in_room(peers, alices_room, alice, bob)
+    timed_out_before = held("timeout")
     await a_change_only_bob_has_heard_of(alices_room, bob_peer)  # and lost on its way to Alice
     started = time.monotonic()
     await bob_peer.send({"type": "offer", "to": alice_peer.peer_id, "description": OFFER})
     offer = await alice_peer.receive_type("offer", timeout=5)
     assert offer["from"] == bob_peer.peer_id
     assert time.monotonic() - started >= REORDER_SECONDS * 0.9
+    assert held("timeout") == timed_out_before + 1
     # Alice's client sees no gap in the seqs yet; her next event shows it, and she resyncs as for any lost event.
 
 

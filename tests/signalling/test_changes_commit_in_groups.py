@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from signalling import db
 from signalling.models import Meeting
@@ -24,6 +25,12 @@ def writer():
     found = db.writer()
     assert found is not None, "SIGNALLING_GROUP_COMMIT is on by default"
     return found
+
+
+def counters():
+    """What an operator sees: (changes, transactions) of the writer, from the metrics."""
+    return tuple(REGISTRY.get_sample_value(f"confer_signalling_db_{name}_total") or 0
+                 for name in ("changes", "transactions"))
 
 
 class Gate:
@@ -65,6 +72,7 @@ async def test_changes_that_queue_together_commit_together_and_each_caller_sees_
     gate = Gate()
     held = await gate.hold()
     transactions = writer.transactions
+    counted = counters()
     changes = [asyncio.ensure_future(db.run(start_meeting, alices_room.pk)) for _ in range(5)]
     await asyncio.sleep(0)
     gate.opened.set()
@@ -72,6 +80,7 @@ async def test_changes_that_queue_together_commit_together_and_each_caller_sees_
     started = await asyncio.gather(*changes)
     assert list(writer.sizes)[-2:] == [1, 5]
     assert writer.transactions == transactions + 1
+    assert counters() == (counted[0] + 6, counted[1] + 2)  # the gate's change alone, then the five together
     assert len(set(started)) == 5
     # Committed before anyone was answered: another connection sees every one.
     seen = await db.run(meetings_of, alices_room, write=False)
