@@ -197,7 +197,7 @@ async def catch_up(recording):
     """Let what was sent before now reach a participant's files before its connection closes (a recorder behind its
     media would otherwise lose the end: closing drops what still waits in the socket and in aiortc's buffers).
 
-    `recording` has `pc`, `sinks`, `recorder` and `peer_id`: a PeerRecording, or through the server a FeedRecording.
+    `recording` has `pc`, `sinks`, `recorder` and `peer_id`: a PeerRecording, or through the server one of a FeedRecording's subscriptions.
     """
     moment = time.time()
     deadline = time.monotonic() + CATCH_UP_SECONDS

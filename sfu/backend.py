@@ -59,6 +59,10 @@ class MediaSession:
         and go (reporting each new offer as an event); return its new offer event or None when nothing changed."""
         raise NotImplementedError
 
+    async def unsubscribe(self, name):
+        """Let subscription `name` go: its media server handle is freed, and the name may be used again afresh."""
+        raise NotImplementedError
+
     async def answer(self, name, answer_sdp):
         """Take the browser's answer to subscription `name`'s last offer."""
         raise NotImplementedError

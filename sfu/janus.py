@@ -278,6 +278,7 @@ class Subscription:
         self.lock = asyncio.Lock()
         self.up = False  # Janus said webrtcup: the connection carries media
         self.held_layers = {}  # mid -> substream asked for before that (see JanusSession.configure)
+        self.released = False  # let go (unsubscribe): a refresh still on its way must not touch its handle
 
 
 class JanusSession(MediaSession):
@@ -469,11 +470,21 @@ class JanusSession(MediaSession):
                 return None
             return await self.apply(subscription)
 
+    async def unsubscribe(self, name):
+        subscription = self.subscriptions.pop(name, None)
+        if subscription is None:
+            return
+        async with subscription.lock:
+            subscription.released = True
+            handle, subscription.handle = subscription.handle, None
+        if handle is not None:
+            await self.connection.detach(handle)
+
     async def refresh(self, subscription):
         """The feeds changed: bring the subscription in line, and send the browser the offer that makes."""
         try:
             async with subscription.lock:
-                if self.closed or self.lost:
+                if self.closed or self.lost or subscription.released:
                     return
                 subscription.wanted = self.expand(subscription)
                 if subscription.awaiting_answer:

@@ -330,6 +330,7 @@ class RoomConsumer(SignallingSocket):
         "sfu-publish": lambda self, message: self.media.publish(message),
         "sfu-unpublish": lambda self, message: self.media.unpublish(message),
         "sfu-subscribe": lambda self, message: self.media.subscribe(message),
+        "sfu-unsubscribe": lambda self, message: self.media.unsubscribe(message),
         "sfu-answer": lambda self, message: self.media.answer(message),
         "sfu-candidate": lambda self, message: self.media.candidate(message),
         "sfu-quality": lambda self, message: self.media.quality(message),

@@ -137,7 +137,7 @@ MESSAGE_PERMISSIONS = {
     "reaction": "chat",
     # Media through the server: a viewer may subscribe, never publish.
     "sfu-publish": "publish",
-    **dict.fromkeys(("sfu-subscribe", "sfu-answer", "sfu-quality"), "subscribe"),
+    **dict.fromkeys(("sfu-subscribe", "sfu-unsubscribe", "sfu-answer", "sfu-quality"), "subscribe"),
 }
 
 # The reactions a peer may send (`reaction`), and how often: one per peer every REACTION_INTERVAL_MS at most.

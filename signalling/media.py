@@ -112,6 +112,11 @@ class ServerMedia:
         if offer is not None:
             await self.send_offer(offer)
 
+    async def unsubscribe(self, message):
+        if self.session is None or self.session.lost:
+            return  # nothing is held: a lost session took its subscriptions with it
+        await self.call("sfu-unsubscribe", lambda s: s.unsubscribe(message["subscription"]))
+
     async def answer(self, message):
         offer = await self.call("sfu-answer",
                                 lambda s: s.answer(message["subscription"], message["description"]["sdp"]))

@@ -223,6 +223,7 @@ CLIENT_MESSAGES = {
     "sfu-unpublish": ({}, True),
     "sfu-subscribe": ({"subscription": (_subscription, True), "streams": (_list_of(_subscribed_stream, 300), True)},
                       True),
+    "sfu-unsubscribe": ({"subscription": (_subscription, True)}, True),
     "sfu-answer": ({"subscription": (_subscription, True), "description": (_description("answer"), True)}, True),
     "sfu-candidate": ({"target": (_subscription, True), "candidate": (_candidate, True)}, True),
     "sfu-quality": ({"subscription": (_subscription, True), "mid": (_mid, True), "substream": (_substream, True)},

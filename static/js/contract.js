@@ -113,7 +113,7 @@ export const ROLES = Object.freeze({
 
 export const ASSIGNABLE_ROLES = Object.freeze(["moderator", "participant"]);
 export const SEQUENCED_EVENTS = Object.freeze(["peer-joined", "peer-left", "peer-updated", "room-updated", "chat", "lobby-updated"]);
-export const MESSAGE_PERMISSIONS = Object.freeze({"admit": "moderate", "ask-unmute": "moderate", "chat": "chat", "deny": "moderate", "end-meeting": "moderate", "lock": "moderate", "mute": "moderate", "mute-everyone": "moderate", "reaction": "chat", "remove": "moderate", "set-role": "moderate", "sfu-answer": "subscribe", "sfu-publish": "publish", "sfu-quality": "subscribe", "sfu-subscribe": "subscribe", "start-recording": "moderate", "stop-recording": "moderate", "unlock": "moderate"});
+export const MESSAGE_PERMISSIONS = Object.freeze({"admit": "moderate", "ask-unmute": "moderate", "chat": "chat", "deny": "moderate", "end-meeting": "moderate", "lock": "moderate", "mute": "moderate", "mute-everyone": "moderate", "reaction": "chat", "remove": "moderate", "set-role": "moderate", "sfu-answer": "subscribe", "sfu-publish": "publish", "sfu-quality": "subscribe", "sfu-subscribe": "subscribe", "sfu-unsubscribe": "subscribe", "start-recording": "moderate", "stop-recording": "moderate", "unlock": "moderate"});
 export const LOBBY_MESSAGES = Object.freeze(["leave", "ping"]);
 export const REACTIONS = Object.freeze(["👍", "❤️", "😂", "😮", "👏", "🎉"]);
 export const REACTION_INTERVAL_MS = 400;

@@ -51,6 +51,7 @@ VALID = [
     ({"type": "sfu-publish", "description": OFFER, "screen": "2"}, True),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "kind": "screen"}]}, True),
     ({"type": "sfu-unpublish"}, True),
+    ({"type": "sfu-unsubscribe", "subscription": "p_1:screen"}, True),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}, {"feed": "p_1", "mid": "1"}]},
      True),
     ({"type": "sfu-subscribe", "subscription": "main", "streams": []}, True),
@@ -159,6 +160,7 @@ USER_ERRORS = [
     ({"type": "sfu-subscribe", "subscription": "main", "streams": [{"feed": "p_1", "mid": "0"}] * 301}, "bad-message"),
     ({"type": "sfu-subscribe", "subscription": "x" * 33, "streams": []}, "bad-message"),
     ({"type": "sfu-answer", "subscription": "main", "description": OFFER}, "bad-message"),
+    ({"type": "sfu-unsubscribe"}, "bad-message"),
     ({"type": "sfu-quality", "subscription": "main", "mid": "1", "substream": 3}, "bad-message"),
     ({"type": "sfu-quality", "subscription": "main", "mid": "1", "substream": True}, "bad-message"),
 ]
