@@ -22,12 +22,15 @@ marks with `performance.now()`:
   that API is missing, the fallback is `requestVideoFrameCallback` on a <video> attached to the document: the
   first frame presented, a little later.) The report says which was used and the first frame's width.
 
+`join_click`: "Join now" was pressed (a capturing listener on the document, before the page's own).
+
 Phases: signalling (socket open to welcome), negotiation (welcome to ICE checking: offer, answer, the first
 candidates), ice (checking to connected), dtls (ICE connected to DTLS connected), first_frame (DTLS connected to
-the first decoded frame) and total (socket open to the first decoded frame). Through the server the connection
-that receives may come up after the one that sends, so first_frame_after_receiver_dtls (the receiving connection's
-DTLS to the first decoded frame) is the part that is the media server's and the sender's. Prints p50/p95 of each
-and writes bench/results/call_setup.json (or call_setup_sfu.json, or --out).
+the first decoded frame), total (socket open to the first decoded frame) and from_click ("Join now" to the first
+decoded frame: the token request and whatever the page does before its socket opens count too). Through the server
+the connection that receives may come up after the one that sends, so first_frame_after_receiver_dtls (the
+receiving connection's DTLS to the first decoded frame) is the part that is the media server's and the sender's.
+Prints p50/p95 of each and writes bench/results/call_setup.json (or call_setup_sfu.json, or --out).
 
 --trace prints, call by call, the marks from the receiving connection's DTLS on, the sfu-* messages, and the waiting
 page's keyframe requests received and keyframes encoded per simulcast layer (it polls stats every 5 ms in both
@@ -60,6 +63,9 @@ TIMELINE = """
 (() => {
   const marks = window.__callMarks = {};
   const mark = (name) => { if (!(name in marks)) marks[name] = performance.now(); };
+  document.addEventListener('click', (event) => {
+    if (event.target && event.target.closest && event.target.closest('#prejoin-join')) mark('join_click');
+  }, true);
   const NativeWebSocket = window.WebSocket;
   window.WebSocket = function (...args) {
     const socket = new NativeWebSocket(...args);
@@ -201,6 +207,8 @@ PHASES = {
     # Through the server, the connection that receives (the subscriber) may come up after the one that sends.
     "first_frame_after_receiver_dtls": ("receiver_dtls_connected", "first_frame"),
     "total": ("socket_open", "first_frame"),
+    # What the person waits: work the page does before its socket opens (the token, anything made meanwhile) counts.
+    "from_click": ("join_click", "first_frame"),
 }
 
 
