@@ -28,14 +28,65 @@ function fingerprintsOf(sdp) {
   return [...new Set((sdp || "").match(/^a=fingerprint:.*$/gm) || [])].sort().join("\n");
 }
 
+/**
+ * @typedef {object} PreparedConnection  a connection with what every link sends, before it knows the peer
+ * @property {RTCPeerConnection} pc
+ * @property {Map<string, RTCRtpSender>} senders   camera and microphone, by kind
+ * @property {RTCRtpSender | null} screenSender
+ * @property {RTCDataChannel | null} control       the control channel (none for a hidden peer)
+ * @property {Promise<void> | null} offered         a spare's own offer, set or on its way
+ * @property {boolean} [ready]                      the spare's offer is set
+ */
+
+/**
+ * Make a connection and add what every link has from the start: our camera and microphone (or, with none of a kind,
+ * a transceiver that asks to receive that kind, so a receive-only peer sees the others), a screen we share, and the
+ * control channel that both sides make (negotiated, id 0). A hidden peer (the recorder) offers what it wants itself:
+ * an extra transceiver would only renegotiate, and it gets no control channel. On demand (the data-only mesh), no
+ * media.
+ * @param {PeerMesh} mesh @param {boolean} hidden
+ * @returns {PreparedConnection}
+ */
+export function prepareConnection(mesh, hidden) {
+  const pc = new RTCPeerConnection({
+    iceServers: mesh.iceServers,
+    iceTransportPolicy: mesh.iceTransportPolicy,
+    // One transport for audio, video and data from the first offer: a third of the candidates to gather, send,
+    // relay and add, and one DTLS handshake. Every peer we meet (browsers, the aiortc recorder) offers BUNDLE.
+    bundlePolicy: "max-bundle",
+    // Gather candidates from now on, not only from setLocalDescription: the newcomer's connection has them ready when
+    // it answers, and starts its checks at once (docs/client.md, "A spare connection").
+    iceCandidatePoolSize: 1,
+  });
+  const senders = new Map();
+  let screenSender = null;
+  if (!mesh.onDemand) {
+    const stream = mesh.localStream;
+    const tracks = stream ? stream.getTracks() : [];
+    for (const kind of ["audio", "video"]) {
+      const track = tracks.find((t) => t.kind === kind);
+      if (track) senders.set(kind, pc.addTrack(track, stream));
+      else if (!hidden) pc.addTransceiver(kind, { direction: "recvonly" });
+    }
+    const screen = mesh.screenStream;
+    const screenTrack = screen ? screen.getVideoTracks()[0] : null;
+    if (screen && screenTrack) screenSender = pc.addTrack(screenTrack, screen);
+  }
+  const control = hidden ? null : pc.createDataChannel("confer", { negotiated: true, id: 0, ordered: true });
+  return { pc, senders, screenSender, control, offered: null };
+}
+
 /** One remote peer: its connection and the state perfect negotiation needs. */
 export class PeerLink {
   /**
    * @param {PeerMesh} mesh
    * @param {Peer} peer
    * @param {boolean} polite  whether this side rolls back on a collision
+   * @param {boolean} [hidden]
+   * @param {PreparedConnection | null} [spare]  a connection made before this peer came, with its offer under way
+   *   (PeerMesh.takeSpare): offerNow sends that offer as it is
    */
-  constructor(mesh, peer, polite, hidden = false) {
+  constructor(mesh, peer, polite, hidden = false, spare = null) {
     this.mesh = mesh;
     this.peer = peer;
     this.polite = polite;
@@ -53,27 +104,20 @@ export class PeerLink {
     this.remoteStreams = new Map();
     /** The id of the stream the other side said carries its screen (over the control channel). */
     this.remoteScreenStreamId = null;
+    const made = spare || prepareConnection(mesh, hidden);
+    this.pc = made.pc;
     /** Our senders of camera and microphone, by kind, for replaceTrack when a device changes. */
-    this.senders = new Map();
+    this.senders = made.senders;
     /** @type {RTCRtpSender | null} */
-    this.screenSender = null;
+    this.screenSender = made.screenSender;
     /** @type {RTCDataChannel | null} */
-    this.control = null;
-    this.pc = new RTCPeerConnection({
-      iceServers: mesh.iceServers,
-      iceTransportPolicy: mesh.iceTransportPolicy,
-      // One transport for audio, video and data from the first offer: a third of the candidates to gather, send,
-      // relay and add, and one DTLS handshake. Every peer we meet (browsers, the aiortc recorder) offers BUNDLE.
-      bundlePolicy: "max-bundle",
-    });
+    this.control = made.control;
+    /** The spare we were given, whose offer (set, or on its way) offerNow sends. */
+    this.spare = spare;
     /** App messages waiting for the control channel to open (on-demand connections only). @type {object[]} */
     this.queued = [];
     this.wire();
-    if (!mesh.onDemand) {
-      this.addLocalMedia(mesh.localStream);
-      if (mesh.screenStream) this.addScreen(mesh.screenStream);
-    }
-    if (!hidden) this.openControl();
+    if (this.control) this.listenToControl();
     this.watchdogRound = 0;
     this.watchdog = undefined;
     if (!hidden) this.watch();
@@ -161,17 +205,6 @@ export class PeerLink {
     });
   }
 
-  /** Send our tracks; with none of a kind, still ask to receive that kind so a receive-only peer sees the others. */
-  addLocalMedia(stream) {
-    const tracks = stream ? stream.getTracks() : [];
-    for (const kind of ["audio", "video"]) {
-      const track = tracks.find((t) => t.kind === kind);
-      if (track) this.senders.set(kind, this.pc.addTrack(track, stream));
-      // A hidden peer offers what it wants to receive; an extra transceiver would only renegotiate.
-      else if (!this.hidden) this.pc.addTransceiver(kind, { direction: "recvonly" });
-    }
-  }
-
   /** Send a shared screen as a second video track, in a stream of its own. @param {MediaStream} stream */
   addScreen(stream) {
     const track = stream.getVideoTracks()[0];
@@ -187,10 +220,9 @@ export class PeerLink {
     this.screenSender = null;
   }
 
-  /** Both sides make the same channel (negotiated, id 0): app messages that need no server, e.g. file offers. */
-  openControl() {
-    const channel = this.pc.createDataChannel("confer", { negotiated: true, id: 0, ordered: true });
-    this.control = channel;
+  /** Listen to the control channel (prepareConnection made it): app messages that need no server, e.g. file offers. */
+  listenToControl() {
+    const channel = /** @type {RTCDataChannel} */ (this.control);
     channel.addEventListener("open", () => {
       const screen = this.mesh.screenStream;
       if (screen) this.sendControl({ type: "screen", stream: screen.id });
@@ -267,8 +299,41 @@ export class PeerLink {
    * The event that comes anyway finds the operations chain busy or the state not stable, and Chromium drops it.
    */
   offerNow() {
+    if (this.spare) {
+      this.sendSpareOffer(this.spare);
+      return;
+    }
     if (this.polite || this.hidden || this.closed || this.pc.signalingState !== "stable") return;
     this.offer();
+  }
+
+  /**
+   * Send the offer a spare connection made before this peer came. The candidates gathered meanwhile are in the
+   * description, so the other side can check them as soon as it has answered (any later ones trickle). While the
+   * spare's setLocalDescription is still under way, this is an offer being made (an offer that comes meanwhile is
+   * a collision); if it failed, make one the usual way. A ready offer goes at once, in this task: the page's other
+   * handlers of the same message (the room's panels) run before a promise's continuation would.
+   * @param {PreparedConnection} spare
+   */
+  async sendSpareOffer(spare) {
+    this.spare = null;
+    if (spare.ready && this.pc.signalingState === "have-local-offer") {
+      this.mesh.signalling.sendOffer(this.peerId, this.pc.localDescription, this.mesh.link);
+      this.markDescribed();
+      return;
+    }
+    this.makingOffer = true;
+    try {
+      await spare.offered;
+      if (this.closed) return;
+      this.mesh.signalling.sendOffer(this.peerId, this.pc.localDescription, this.mesh.link);
+      this.markDescribed();
+    } catch {
+      this.makingOffer = false;
+      if (!this.closed && this.pc.signalingState === "stable") await this.offer();
+    } finally {
+      this.makingOffer = false;
+    }
   }
 
   /** Take an offer or answer from the peer (perfect negotiation). @param {RTCSessionDescriptionInit} description */

@@ -2,7 +2,13 @@
 // No DOM access: the UI listens to its events.
 
 import { isPoliteTowards } from "./protocol.js";
-import { PeerLink } from "./peerlink.js";
+import { PeerLink, prepareConnection } from "./peerlink.js";
+
+/**
+ * How long after a spare connection is taken (or dropped) the next one is made: after the call that took it has
+ * set up, not in its way (docs/client.md, "A spare connection").
+ */
+export const SPARE_DELAY_MS = 1000;
 
 /**
  * @typedef {import("./protocol.js").SignallingClient} SignallingClient
@@ -50,6 +56,13 @@ export class PeerMesh extends EventTarget {
     this.links = new Map();
     /** Set when the meeting moved through the server: keep the connections there are, make no new ones. */
     this.frozen = false;
+    /**
+     * A connection made ahead of the next peer who joins, with its offer and candidates ready: the first offer to a
+     * newcomer is then sent as soon as it is known (media mesh only). @type {import("./peerlink.js").PreparedConnection | null}
+     */
+    this.spare = null;
+    this.spareTimer = undefined;
+    this.closed = false;
     this.listeners = {
       "ice-servers": (/** @type {CustomEvent} */ e) =>
         this.updateIceServers(e.detail.ice_servers, e.detail.ice_transport_policy),
@@ -111,6 +124,8 @@ export class PeerMesh extends EventTarget {
   updateIceServers(iceServers, iceTransportPolicy) {
     this.iceServers = iceServers || [];
     this.iceTransportPolicy = iceTransportPolicy || this.iceTransportPolicy;
+    // The spare's candidates came from the old servers (a TURN allocation with old credentials): make it again.
+    if (this.spare) this.renewSpare();
     for (const link of this.links.values()) {
       try {
         link.pc.setConfiguration({
@@ -127,6 +142,52 @@ export class PeerMesh extends EventTarget {
   /** Connect to everyone already in the room: as the newcomer, this side is polite towards them. */
   start() {
     this.reconcile();
+    this.renewSpare();
+  }
+
+  /** The meeting moved through the server: keep the connections there are, make no new ones. */
+  freeze() {
+    this.frozen = true;
+    this.dropSpare();
+  }
+
+  /** Drop the spare connection (if any) and make another after SPARE_DELAY_MS. */
+  renewSpare() {
+    this.dropSpare();
+    if (this.onDemand || this.frozen || this.closed) return;
+    this.spareTimer = window.setTimeout(() => this.makeSpare(), SPARE_DELAY_MS);
+  }
+
+  /**
+   * Make a connection for the next peer who joins, and its offer: its tracks, control channel and transceivers as
+   * PeerLink makes them, its setLocalDescription done and its candidates gathered while nobody waits for them.
+   */
+  makeSpare() {
+    if (this.spare || this.onDemand || this.frozen || this.closed) return;
+    const spare = prepareConnection(this, false);
+    spare.offered = spare.pc.setLocalDescription();
+    // If it failed, the link that takes it finds out, and makes its offer the usual way.
+    spare.offered.then(() => { spare.ready = true; }, () => {});
+    this.spare = spare;
+  }
+
+  /** Take the spare connection, if there is one, and make the next one later. */
+  takeSpare() {
+    const spare = this.spare;
+    if (!spare) return null;
+    this.spare = null;
+    this.renewSpare();
+    return spare;
+  }
+
+  /** Close the spare connection: unused, it must not linger (its sockets, its TURN allocation). */
+  dropSpare() {
+    window.clearTimeout(this.spareTimer);
+    const spare = this.spare;
+    this.spare = null;
+    if (!spare) return;
+    if (spare.control) spare.control.close();
+    spare.pc.close();
   }
 
   /** @param {Peer} peer */
@@ -148,7 +209,9 @@ export class PeerMesh extends EventTarget {
     }
     if (this.frozen && !hidden && !this.onDemand) return null;
     const polite = hidden || this.politeTowards(peer);
-    const link = new PeerLink(this, peer, polite, hidden);
+    // We offer first to a newcomer: with the spare, that offer is made already.
+    const spare = offerNow && !polite ? this.takeSpare() : null;
+    const link = new PeerLink(this, peer, polite, hidden, spare);
     this.links.set(peer.peer_id, link);
     const added = () => {
       if (this.links.get(peer.peer_id) === link) this.emit("peer-added", { peerId: peer.peer_id, peer: link.peer, polite, hidden });
@@ -170,6 +233,7 @@ export class PeerMesh extends EventTarget {
   /** Share a screen with everyone, or stop (null). @param {MediaStream | null} stream */
   setScreen(stream) {
     this.screenStream = stream;
+    if (this.spare) this.renewSpare(); // its offer has no screen, or the one that stopped
     for (const link of this.links.values()) {
       if (stream) link.addScreen(stream);
       else link.removeScreen();
@@ -181,6 +245,8 @@ export class PeerMesh extends EventTarget {
    * @param {MediaStreamTrack} track
    */
   async replaceTrack(track) {
+    const spareSender = this.spare?.senders.get(track.kind);
+    if (spareSender) spareSender.replaceTrack(track).catch(() => this.renewSpare());
     await Promise.all(
       [...this.links.values()].map(async (link) => {
         const sender = link.senders.get(track.kind);
@@ -292,6 +358,8 @@ export class PeerMesh extends EventTarget {
 
   /** Close every connection and stop listening to the signalling client. */
   close() {
+    this.closed = true;
+    this.dropSpare();
     this.unlisten();
     for (const peerId of [...this.links.keys()]) this.remove(peerId, "closed");
   }

@@ -396,7 +396,7 @@ class RoomPage {
 
   /** @param {import("./protocol.js").SignallingClient} client */
   startSfu(client) {
-    if (this.mesh) this.mesh.frozen = true; // no new browser-to-browser connections from now on
+    if (this.mesh) this.mesh.freeze(); // no new browser-to-browser connections from now on
     const sfu = new SfuClient({ signalling: client, localStream: this.controls.stream });
     sfu.screenStream = this.controls.screenStream;
     this.sfu = sfu;
