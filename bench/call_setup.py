@@ -91,6 +91,7 @@ TIMELINE = """
   const NativePeerConnection = window.RTCPeerConnection;
   window.RTCPeerConnection = function (...args) {
     const pc = new NativePeerConnection(...args);
+    (window.__peerConnections = window.__peerConnections || []).push(pc);
     mark('peer_connection');
     pc.addEventListener('iceconnectionstatechange', () => {
       const role = pc.__receivesVideo ? 'receiver' : 'sender';
@@ -198,6 +199,18 @@ SENDER_TRACE = """
 })();
 """
 
+# A call that never showed a frame: what each of Bob's connections got to (descriptions' candidates, ICE pairs).
+STUCK_CONNECTIONS = """
+Promise.all((window.__peerConnections || []).map(async (pc) => ({
+  signaling: pc.signalingState, ice: pc.iceConnectionState, gathering: pc.iceGatheringState,
+  connection: pc.connectionState,
+  local_candidates: ((pc.localDescription && pc.localDescription.sdp) || '').split('a=candidate').length - 1,
+  remote_candidates: ((pc.remoteDescription && pc.remoteDescription.sdp) || '').split('a=candidate').length - 1,
+  pairs: [...(await pc.getStats()).values()].filter((r) => r.type === 'candidate-pair').map((r) => r.state),
+  remote_stats: [...(await pc.getStats()).values()].filter((r) => r.type === 'remote-candidate').length,
+})))
+"""
+
 PHASES = {
     "signalling": ("socket_open", "welcome"),
     "negotiation": ("welcome", "ice_checking"),
@@ -300,6 +313,7 @@ def main():
                 alice = sign_in(alice_context, worker.base_url, "alice", "alice-password-1")
                 console = []
                 alice.on("console", lambda message: console.append(f"alice {message.type}: {message.text}"))
+                alice.on("pageerror", lambda error: console.append(f"alice pageerror: {error}"))
                 enter_room(alice, url)
                 # The page's CSP forbids eval, and wait_for_function polls with it: the bench measures, it does not test CSP.
                 bob_context = browser.new_context(viewport={"width": 640, "height": 480}, bypass_csp=True)
@@ -321,6 +335,7 @@ def main():
                     except Exception:
                         bob.screenshot(path=str(Path(workdir) / "stuck.png"))
                         print("\n".join(console[-40:]))
+                        print("bob's connections:", bob.evaluate(STUCK_CONNECTIONS))
                         raise SystemExit(f"call {call} never showed a frame; marks: {bob.evaluate('window.__callMarks')}"
                                          f"; page text: {bob.inner_text('body')[:500]!r}")
                     marks = bob.evaluate("window.__callMarks")
