@@ -34,8 +34,17 @@ function fingerprintsOf(sdp) {
  * @property {Map<string, RTCRtpSender>} senders   camera and microphone, by kind
  * @property {RTCRtpSender | null} screenSender
  * @property {RTCDataChannel | null} control       the control channel (none for a hidden peer)
- * @property {Promise<void> | null} offered         a spare's own offer, set or on its way
+ * @property {Promise<void> | null} offered         a spare's own offer, set or on its way; null: not negotiated yet
  * @property {boolean} [ready]                      the spare's offer is set
+ */
+
+/**
+ * @typedef {object} ConnectionRecipe  what prepareConnection puts in a connection (a PeerMesh is one)
+ * @property {RTCIceServer[]} iceServers
+ * @property {RTCIceTransportPolicy} iceTransportPolicy
+ * @property {boolean} onDemand                      the data-only mesh: no media
+ * @property {MediaStream | null} localStream
+ * @property {MediaStream | null} screenStream
  */
 
 /**
@@ -44,7 +53,7 @@ function fingerprintsOf(sdp) {
  * control channel that both sides make (negotiated, id 0). A hidden peer (the recorder) offers what it wants itself:
  * an extra transceiver would only renegotiate, and it gets no control channel. On demand (the data-only mesh), no
  * media.
- * @param {PeerMesh} mesh @param {boolean} hidden
+ * @param {ConnectionRecipe} mesh @param {boolean} hidden
  * @returns {PreparedConnection}
  */
 export function prepareConnection(mesh, hidden) {
@@ -76,6 +85,12 @@ export function prepareConnection(mesh, hidden) {
   return { pc, senders, screenSender, control, offered: null };
 }
 
+/** Close a prepared connection nobody took: unused, it must not linger (its sockets, a TURN allocation). */
+export function closePrepared(/** @type {PreparedConnection} */ made) {
+  if (made.control) made.control.close();
+  made.pc.close();
+}
+
 /** One remote peer: its connection and the state perfect negotiation needs. */
 export class PeerLink {
   /**
@@ -83,10 +98,10 @@ export class PeerLink {
    * @param {Peer} peer
    * @param {boolean} polite  whether this side rolls back on a collision
    * @param {boolean} [hidden]
-   * @param {PreparedConnection | null} [spare]  a connection made before this peer came, with its offer under way
-   *   (PeerMesh.takeSpare): offerNow sends that offer as it is
+   * @param {PreparedConnection | null} [prepared]  a connection made before this peer came: a spare with its offer
+   *   under way (PeerMesh.takeSpare), which offerNow sends as it is, or the newcomer's early one (not negotiated)
    */
-  constructor(mesh, peer, polite, hidden = false, spare = null) {
+  constructor(mesh, peer, polite, hidden = false, prepared = null) {
     this.mesh = mesh;
     this.peer = peer;
     this.polite = polite;
@@ -104,7 +119,7 @@ export class PeerLink {
     this.remoteStreams = new Map();
     /** The id of the stream the other side said carries its screen (over the control channel). */
     this.remoteScreenStreamId = null;
-    const made = spare || prepareConnection(mesh, hidden);
+    const made = prepared || prepareConnection(mesh, hidden);
     this.pc = made.pc;
     /** Our senders of camera and microphone, by kind, for replaceTrack when a device changes. */
     this.senders = made.senders;
@@ -113,7 +128,7 @@ export class PeerLink {
     /** @type {RTCDataChannel | null} */
     this.control = made.control;
     /** The spare we were given, whose offer (set, or on its way) offerNow sends. */
-    this.spare = spare;
+    this.spare = prepared && prepared.offered ? prepared : null;
     /** App messages waiting for the control channel to open (on-demand connections only). @type {object[]} */
     this.queued = [];
     this.wire();
@@ -130,6 +145,17 @@ export class PeerLink {
       this.markDescribed = resolve;
       window.setTimeout(resolve, POLITE_FIRST_OFFER_WAIT_MS);
     });
+    // A connection made before it had a link got its negotiationneeded then, with nobody listening: act on it now,
+    // unless an offer was made or came meanwhile.
+    if (prepared && !prepared.offered) {
+      window.setTimeout(() => {
+        const { pc } = this;
+        const idle = !this.makingOffer && !this.answering && pc.signalingState === "stable" && !pc.remoteDescription;
+        if (!this.closed && idle) {
+          this.onNegotiationNeeded();
+        }
+      }, 0);
+    }
   }
 
   /** Check later that the connection came up; if not, restart ICE (the impolite side offers, the polite one asks). */
@@ -154,16 +180,7 @@ export class PeerLink {
 
   wire() {
     const { pc, mesh } = this;
-    pc.addEventListener("negotiationneeded", async () => {
-      // On demand, only the side with something to send makes the connection: nobody else offers first.
-      if (this.polite && !mesh.onDemand && !pc.remoteDescription && !this.waitedForFirstOffer) {
-        this.waitedForFirstOffer = true;
-        await sleep(POLITE_FIRST_OFFER_WAIT_MS);
-        // The other side offered meanwhile: if we still need to negotiate, the event comes again once stable.
-        if (this.closed || pc.remoteDescription || pc.signalingState !== "stable") return;
-      }
-      await this.offer();
-    });
+    pc.addEventListener("negotiationneeded", () => this.onNegotiationNeeded());
     pc.addEventListener("icecandidate", ({ candidate }) => {
       // An empty candidate string is one generation's end; the null that follows ends them all.
       if (candidate && !candidate.candidate) return;
@@ -203,6 +220,19 @@ export class PeerLink {
       if (this.polite) mesh.signalling.sendRestartIce(this.peerId, mesh.link);
       else pc.restartIce();
     });
+  }
+
+  /** Perfect negotiation's negotiationneeded handler; the polite side first waits for the other side's offer. */
+  async onNegotiationNeeded() {
+    const { pc, mesh } = this;
+    // On demand, only the side with something to send makes the connection: nobody else offers first.
+    if (this.polite && !mesh.onDemand && !pc.remoteDescription && !this.waitedForFirstOffer) {
+      this.waitedForFirstOffer = true;
+      await sleep(POLITE_FIRST_OFFER_WAIT_MS);
+      // The other side offered meanwhile: if we still need to negotiate, the event comes again once stable.
+      if (this.closed || pc.remoteDescription || pc.signalingState !== "stable") return;
+    }
+    await this.offer();
   }
 
   /** Send a shared screen as a second video track, in a stream of its own. @param {MediaStream} stream */

@@ -2,7 +2,7 @@
 // No DOM access: the UI listens to its events.
 
 import { isPoliteTowards } from "./protocol.js";
-import { PeerLink, prepareConnection } from "./peerlink.js";
+import { PeerLink, closePrepared, prepareConnection } from "./peerlink.js";
 
 /**
  * How long after a spare connection is taken (or dropped) the next one is made: after the call that took it has
@@ -38,8 +38,10 @@ export class PeerMesh extends EventTarget {
    * @param {SignallingClient} options.signalling   already welcomed
    * @param {MediaStream | null} options.localStream  null to receive only
    * @param {string | null} [options.link]  "data": the on-demand, data-only mesh
+   * @param {import("./peerlink.js").PreparedConnection | null} [options.early]  made before the welcome
+   *   (PeerMesh.prepareEarly): the connection to the first peer we connect to
    */
-  constructor({ signalling, localStream, link = null }) {
+  constructor({ signalling, localStream, link = null, early = null }) {
     super();
     this.link = link;
     /** Connections made only when a peer is sent something (or offers): the data-only mesh. */
@@ -63,6 +65,8 @@ export class PeerMesh extends EventTarget {
     this.spare = null;
     this.spareTimer = undefined;
     this.closed = false;
+    /** Taken by start() if it still fits. @type {import("./peerlink.js").PreparedConnection | null} */
+    this.early = early;
     this.listeners = {
       "ice-servers": (/** @type {CustomEvent} */ e) =>
         this.updateIceServers(e.detail.ice_servers, e.detail.ice_transport_policy),
@@ -139,10 +143,50 @@ export class PeerMesh extends EventTarget {
     }
   }
 
+  /**
+   * Make the connection to the first peer a newcomer meets before its welcome, while the token is fetched and the
+   * socket opens: its tracks, control channel and (iceCandidatePoolSize) candidates are ready when the first offer
+   * comes, instead of being made while it waits (docs/client.md, "A spare connection"). It has no ICE servers yet:
+   * the welcome brings them, and the mesh sets them before anything is negotiated.
+   * @param {MediaStream | null} localStream @param {MediaStream | null} screenStream
+   */
+  static prepareEarly(localStream, screenStream) {
+    return prepareConnection({ iceServers: [], iceTransportPolicy: "all", onDemand: false, localStream, screenStream }, false);
+  }
+
+  /**
+   * Take the early connection if it still sends what this mesh sends, with the welcome's ICE servers; else close it.
+   * @param {import("./peerlink.js").PreparedConnection} early
+   */
+  adoptEarly(early) {
+    const tracks = this.localStream ? this.localStream.getTracks() : [];
+    const sends = (kind) => early.senders.get(kind)?.track ?? null;
+    const same = !this.onDemand
+      && ["audio", "video"].every((kind) => sends(kind) === (tracks.find((t) => t.kind === kind) ?? null))
+      && (early.screenSender?.track ?? null) === (this.screenStream?.getVideoTracks()[0] ?? null);
+    try {
+      if (!same) throw new Error("The early connection sends other tracks.");
+      early.pc.setConfiguration({
+        ...early.pc.getConfiguration(),
+        iceServers: this.iceServers,
+        iceTransportPolicy: this.iceTransportPolicy,
+      });
+      return early;
+    } catch {
+      closePrepared(early);
+      return null;
+    }
+  }
+
   /** Connect to everyone already in the room: as the newcomer, this side is polite towards them. */
   start() {
+    if (this.early) this.early = this.adoptEarly(this.early);
     this.reconcile();
-    this.renewSpare();
+    const early = this.early;
+    this.early = null;
+    // Nobody took it (an empty room): it is the spare already made.
+    if (early) this.makeSpare(early);
+    else this.renewSpare();
   }
 
   /** The meeting moved through the server: keep the connections there are, make no new ones. */
@@ -162,9 +206,12 @@ export class PeerMesh extends EventTarget {
    * Make a connection for the next peer who joins, and its offer: its tracks, control channel and transceivers as
    * PeerLink makes them, its setLocalDescription done and its candidates gathered while nobody waits for them.
    */
-  makeSpare() {
-    if (this.spare || this.onDemand || this.frozen || this.closed) return;
-    const spare = prepareConnection(this, false);
+  makeSpare(made = null) {
+    if (this.spare || this.onDemand || this.frozen || this.closed) {
+      if (made) closePrepared(made);
+      return;
+    }
+    const spare = made || prepareConnection(this, false);
     spare.offered = spare.pc.setLocalDescription();
     // If it failed, the link that takes it finds out, and makes its offer the usual way.
     spare.offered.then(() => { spare.ready = true; }, () => {});
@@ -185,9 +232,7 @@ export class PeerMesh extends EventTarget {
     window.clearTimeout(this.spareTimer);
     const spare = this.spare;
     this.spare = null;
-    if (!spare) return;
-    if (spare.control) spare.control.close();
-    spare.pc.close();
+    if (spare) closePrepared(spare);
   }
 
   /** @param {Peer} peer */
@@ -209,9 +254,14 @@ export class PeerMesh extends EventTarget {
     }
     if (this.frozen && !hidden && !this.onDemand) return null;
     const polite = hidden || this.politeTowards(peer);
-    // We offer first to a newcomer: with the spare, that offer is made already.
-    const spare = offerNow && !polite ? this.takeSpare() : null;
-    const link = new PeerLink(this, peer, polite, hidden, spare);
+    // We offer first to a newcomer: with the spare, that offer is made already. A newcomer's first link takes the
+    // connection made before the welcome.
+    let prepared = offerNow && !polite ? this.takeSpare() : null;
+    if (!prepared && !hidden && this.early) {
+      prepared = this.early;
+      this.early = null;
+    }
+    const link = new PeerLink(this, peer, polite, hidden, prepared);
     this.links.set(peer.peer_id, link);
     const added = () => {
       if (this.links.get(peer.peer_id) === link) this.emit("peer-added", { peerId: peer.peer_id, peer: link.peer, polite, hidden });
@@ -360,6 +410,8 @@ export class PeerMesh extends EventTarget {
   close() {
     this.closed = true;
     this.dropSpare();
+    if (this.early) closePrepared(this.early);
+    this.early = null;
     this.unlisten();
     for (const peerId of [...this.links.keys()]) this.remove(peerId, "closed");
   }
