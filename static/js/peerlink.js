@@ -137,8 +137,9 @@ export class PeerLink {
     this.watchdog = undefined;
     if (!hidden) this.watch();
     /**
-     * Resolves once our first offer or answer is out, or the link closed, or POLITE_FIRST_OFFER_WAIT_MS passed
-     * (the newcomer's wait for an offer): what the page draws for this peer can wait until then.
+     * Resolves once our first answer is out or our first offer is answered (its answer set), or the link closed, or
+     * POLITE_FIRST_OFFER_WAIT_MS passed (the newcomer's wait for an offer): what the page draws for this peer can
+     * wait until then.
      * @type {Promise<void>}
      */
     this.described = new Promise((resolve) => {
@@ -314,7 +315,6 @@ export class PeerLink {
       this.makingOffer = true;
       await pc.setLocalDescription();
       this.mesh.signalling.sendOffer(this.peerId, pc.localDescription, this.mesh.link);
-      this.markDescribed();
     } catch (error) {
       this.mesh.report(this, error);
     } finally {
@@ -349,7 +349,6 @@ export class PeerLink {
     this.spare = null;
     if (spare.ready && this.pc.signalingState === "have-local-offer") {
       this.mesh.signalling.sendOffer(this.peerId, this.pc.localDescription, this.mesh.link);
-      this.markDescribed();
       return;
     }
     this.makingOffer = true;
@@ -357,7 +356,6 @@ export class PeerLink {
       await spare.offered;
       if (this.closed) return;
       this.mesh.signalling.sendOffer(this.peerId, this.pc.localDescription, this.mesh.link);
-      this.markDescribed();
     } catch {
       this.makingOffer = false;
       if (!this.closed && this.pc.signalingState === "stable") await this.offer();
@@ -382,6 +380,9 @@ export class PeerLink {
       await pc.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
       this.remoteFingerprints = fingerprintsOf(description.sdp);
       this.settingRemoteAnswerPending = false;
+      // Our offer is answered: the page may draw now. Drawn as soon as the offer was out, the tile and its layout
+      // held up reading this answer (25 ms in a timeline at load 8), and DTLS waits for it.
+      if (description.type === "answer") this.markDescribed();
       if (description.type === "offer") {
         await pc.setLocalDescription();
         this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription, this.mesh.link);

@@ -267,9 +267,10 @@ export class PeerMesh extends EventTarget {
       if (this.links.get(peer.peer_id) === link) this.emit("peer-added", { peerId: peer.peer_id, peer: link.peer, polite, hidden });
     };
     if (offerNow) link.offerNow();
-    // The tile and the layout it sets off wait until our first offer or answer is out (link.described): the other
-    // side waits for it, Chromium resolves setLocalDescription on this thread, and page work queued meanwhile
-    // holds it back; a newcomer's page would handle the offer after drawing instead of before.
+    // The tile and the layout it sets off wait until our first answer is out, or our first offer answered
+    // (link.described): the other side waits for our description, and we for its answer, Chromium resolves
+    // setLocalDescription on this thread, and page work queued meanwhile holds them back; a newcomer's page would
+    // handle the offer after drawing instead of before.
     if (hidden) added();
     else link.described.then(added);
     return link;
