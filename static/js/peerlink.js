@@ -36,6 +36,8 @@ function fingerprintsOf(sdp) {
  * @property {RTCDataChannel | null} control       the control channel (none for a hidden peer)
  * @property {Promise<void> | null} offered         a spare's own offer, set or on its way; null: not negotiated yet
  * @property {boolean} [ready]                      the spare's offer is set
+ * @property {(RTCIceCandidate | null)[]} [gathered] the spare's candidates gathered before a link took it
+ * @property {boolean} [taken]                      a link took it: its own listener sends what comes next
  */
 
 /**
@@ -120,6 +122,7 @@ export class PeerLink {
     /** The id of the stream the other side said carries its screen (over the control channel). */
     this.remoteScreenStreamId = null;
     const made = prepared || prepareConnection(mesh, hidden);
+    made.taken = true;
     this.pc = made.pc;
     /** Our senders of camera and microphone, by kind, for replaceTrack when a device changes. */
     this.senders = made.senders;
@@ -348,19 +351,37 @@ export class PeerLink {
   async sendSpareOffer(spare) {
     this.spare = null;
     if (spare.ready && this.pc.signalingState === "have-local-offer") {
-      this.mesh.signalling.sendOffer(this.peerId, this.pc.localDescription, this.mesh.link);
+      this.sendSpareDescription(spare);
       return;
     }
     this.makingOffer = true;
     try {
       await spare.offered;
       if (this.closed) return;
-      this.mesh.signalling.sendOffer(this.peerId, this.pc.localDescription, this.mesh.link);
+      this.sendSpareDescription(spare);
     } catch {
       this.makingOffer = false;
       if (!this.closed && this.pc.signalingState === "stable") await this.offer();
     } finally {
       this.makingOffer = false;
+    }
+  }
+
+  /**
+   * Send the spare's offer, then any candidate it gathered before we took it that the description does not hold (one
+   * surfaced just before, the end of gathering): nothing the other side needs is left behind.
+   * @param {PreparedConnection} spare
+   */
+  sendSpareDescription(spare) {
+    const { signalling, link } = this.mesh;
+    const description = this.pc.localDescription;
+    signalling.sendOffer(this.peerId, description, link);
+    const sdp = description ? description.sdp : "";
+    for (const candidate of (spare.gathered || []).splice(0)) {
+      if (candidate === null) signalling.sendCandidate(this.peerId, null, link);
+      else if (candidate.candidate && !sdp.includes(candidate.candidate)) {
+        signalling.sendCandidate(this.peerId, candidate.toJSON(), link);
+      }
     }
   }
 

@@ -212,6 +212,10 @@ export class PeerMesh extends EventTarget {
       return;
     }
     const spare = made || prepareConnection(this, false);
+    spare.gathered = [];
+    spare.pc.addEventListener("icecandidate", ({ candidate }) => {
+      if (!spare.taken) spare.gathered?.push(candidate);
+    });
     spare.offered = spare.pc.setLocalDescription();
     // If it failed, the link that takes it finds out, and makes its offer the usual way.
     spare.offered.then(() => { spare.ready = true; }, () => {});

@@ -131,6 +131,32 @@ const cases = {
     mesh.close();
     assert.deepEqual(openConnections(mesh, since), []);
   },
+  "candidates the spare gathered that its offer does not hold follow the offer, those it holds do not": async () => {
+    const since = made.length;
+    const signalling = new FakeSignalling({ me: ALICE });
+    const mesh = new PeerMesh({ signalling, localStream: stream(track("audio"), track("video")) });
+    mesh.start();
+    mesh.makeSpare();
+    const spare = mesh.spare;
+    await tick();
+    const gathered = (candidate) => {
+      const event = new Event("icecandidate");
+      event.candidate = candidate && { candidate, toJSON: () => ({ candidate, sdpMid: "0", sdpMLineIndex: 0 }) };
+      spare.pc.dispatchEvent(event);
+    };
+    const inTheOffer = /a=(candidate:.*)\r/.exec(spare.pc.localDescription.sdp)[1];
+    gathered(inTheOffer);
+    gathered("candidate:2 1 udp 1 192.0.2.2 5999 typ host");
+    gathered(null);
+    signalling.join(BOB);
+    assert.deepEqual(signalling.sent.map((m) => [m.type, m.candidate?.candidate ?? null]), [
+      ["offer", null], ["candidate", "candidate:2 1 udp 1 192.0.2.2 5999 typ host"], ["candidate", null],
+    ]);
+    gathered("candidate:3 1 udp 1 192.0.2.3 5999 typ host");
+    assert.equal(signalling.sent.length, 4, "after the offer, the link's own listener sends them, once");
+    mesh.close();
+    assert.deepEqual(openConnections(mesh, since), []);
+  },
   "an offer that comes while the spare's description is still being set is a collision the spare's side ignores": async () => {
     FakePeerConnection.hold = true;
     try {

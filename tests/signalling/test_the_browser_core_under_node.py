@@ -183,6 +183,7 @@ def mesh_cases(browser_modules):
 
 MESH_CASES = [
     "the first offer to a newcomer is the spare's, sent as peer-joined arrives, with its candidates in it",
+    "candidates the spare gathered that its offer does not hold follow the offer, those it holds do not",
     "an offer that comes while the spare's description is still being set is a collision the spare's side ignores",
     "a spare is not used towards an older peer: that peer offers, and we answer on a new connection",
     "an unused spare is closed when the mesh closes, moves through the server, or gets new ICE servers",
