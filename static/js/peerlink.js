@@ -93,6 +93,15 @@ export function closePrepared(/** @type {PreparedConnection} */ made) {
   made.pc.close();
 }
 
+/**
+ * Return what identifies a candidate in an SDP: "candidate:<foundation> <component> <protocol> <priority> <address>
+ * <port> typ <type>". Chromium's icecandidate strings add "ufrag ..." that its SDP lines leave out.
+ * @param {string} candidate
+ */
+export function candidateKey(candidate) {
+  return candidate.split(" ").slice(0, 8).join(" ");
+}
+
 /** One remote peer: its connection and the state perfect negotiation needs. */
 export class PeerLink {
   /**
@@ -368,8 +377,11 @@ export class PeerLink {
   }
 
   /**
-   * Send the spare's offer, then any candidate it gathered before we took it that the description does not hold (one
-   * surfaced just before, the end of gathering): nothing the other side needs is left behind.
+   * Send the spare's offer, then any candidate it gathered before we took it that the description does not hold
+   * (one surfaced just before): nothing the other side needs is left behind. The others are not sent again: each
+   * relayed candidate costs the newcomer's page a message and an addIceCandidate just while it answers (sending them
+   * all anyway put nine messages there and made negotiation longer in paired runs). Nor is the end of gathering:
+   * ICE does not need it to connect.
    * @param {PreparedConnection} spare
    */
   sendSpareDescription(spare) {
@@ -378,8 +390,7 @@ export class PeerLink {
     signalling.sendOffer(this.peerId, description, link);
     const sdp = description ? description.sdp : "";
     for (const candidate of (spare.gathered || []).splice(0)) {
-      if (candidate === null) signalling.sendCandidate(this.peerId, null, link);
-      else if (candidate.candidate && !sdp.includes(candidate.candidate)) {
+      if (candidate && candidate.candidate && !sdp.includes(candidateKey(candidate.candidate))) {
         signalling.sendCandidate(this.peerId, candidate.toJSON(), link);
       }
     }
