@@ -22,12 +22,15 @@ marks with `performance.now()`:
   that API is missing, the fallback is `requestVideoFrameCallback` on a <video> attached to the document: the
   first frame presented, a little later.) The report says which was used and the first frame's width.
 
+`join_click`: "Join now" was pressed (a capturing listener on the document, before the page's own).
+
 Phases: signalling (socket open to welcome), negotiation (welcome to ICE checking: offer, answer, the first
 candidates), ice (checking to connected), dtls (ICE connected to DTLS connected), first_frame (DTLS connected to
-the first decoded frame) and total (socket open to the first decoded frame). Through the server the connection
-that receives may come up after the one that sends, so first_frame_after_receiver_dtls (the receiving connection's
-DTLS to the first decoded frame) is the part that is the media server's and the sender's. Prints p50/p95 of each
-and writes bench/results/call_setup.json (or call_setup_sfu.json, or --out).
+the first decoded frame), total (socket open to the first decoded frame) and from_click ("Join now" to the first
+decoded frame: the token request and whatever the page does before its socket opens count too). Through the server
+the connection that receives may come up after the one that sends, so first_frame_after_receiver_dtls (the
+receiving connection's DTLS to the first decoded frame) is the part that is the media server's and the sender's.
+Prints p50/p95 of each and writes bench/results/call_setup.json (or call_setup_sfu.json, or --out).
 
 --trace prints, call by call, the marks from the receiving connection's DTLS on, the sfu-* messages, and the waiting
 page's keyframe requests received and keyframes encoded per simulcast layer (it polls stats every 5 ms in both
@@ -60,6 +63,9 @@ TIMELINE = """
 (() => {
   const marks = window.__callMarks = {};
   const mark = (name) => { if (!(name in marks)) marks[name] = performance.now(); };
+  document.addEventListener('click', (event) => {
+    if (event.target && event.target.closest && event.target.closest('#prejoin-join')) mark('join_click');
+  }, true);
   const NativeWebSocket = window.WebSocket;
   window.WebSocket = function (...args) {
     const socket = new NativeWebSocket(...args);
@@ -85,6 +91,7 @@ TIMELINE = """
   const NativePeerConnection = window.RTCPeerConnection;
   window.RTCPeerConnection = function (...args) {
     const pc = new NativePeerConnection(...args);
+    (window.__peerConnections = window.__peerConnections || []).push(pc);
     mark('peer_connection');
     pc.addEventListener('iceconnectionstatechange', () => {
       const role = pc.__receivesVideo ? 'receiver' : 'sender';
@@ -192,6 +199,18 @@ SENDER_TRACE = """
 })();
 """
 
+# A call that never showed a frame: what each of Bob's connections got to (descriptions' candidates, ICE pairs).
+STUCK_CONNECTIONS = """
+Promise.all((window.__peerConnections || []).map(async (pc) => ({
+  signaling: pc.signalingState, ice: pc.iceConnectionState, gathering: pc.iceGatheringState,
+  connection: pc.connectionState,
+  local_candidates: ((pc.localDescription && pc.localDescription.sdp) || '').split('a=candidate').length - 1,
+  remote_candidates: ((pc.remoteDescription && pc.remoteDescription.sdp) || '').split('a=candidate').length - 1,
+  pairs: [...(await pc.getStats()).values()].filter((r) => r.type === 'candidate-pair').map((r) => r.state),
+  remote_stats: [...(await pc.getStats()).values()].filter((r) => r.type === 'remote-candidate').length,
+})))
+"""
+
 PHASES = {
     "signalling": ("socket_open", "welcome"),
     "negotiation": ("welcome", "ice_checking"),
@@ -201,6 +220,8 @@ PHASES = {
     # Through the server, the connection that receives (the subscriber) may come up after the one that sends.
     "first_frame_after_receiver_dtls": ("receiver_dtls_connected", "first_frame"),
     "total": ("socket_open", "first_frame"),
+    # What the person waits: work the page does before its socket opens (the token, anything made meanwhile) counts.
+    "from_click": ("join_click", "first_frame"),
 }
 
 
@@ -292,6 +313,7 @@ def main():
                 alice = sign_in(alice_context, worker.base_url, "alice", "alice-password-1")
                 console = []
                 alice.on("console", lambda message: console.append(f"alice {message.type}: {message.text}"))
+                alice.on("pageerror", lambda error: console.append(f"alice pageerror: {error}"))
                 enter_room(alice, url)
                 # The page's CSP forbids eval, and wait_for_function polls with it: the bench measures, it does not test CSP.
                 bob_context = browser.new_context(viewport={"width": 640, "height": 480}, bypass_csp=True)
@@ -313,6 +335,7 @@ def main():
                     except Exception:
                         bob.screenshot(path=str(Path(workdir) / "stuck.png"))
                         print("\n".join(console[-40:]))
+                        print("bob's connections:", bob.evaluate(STUCK_CONNECTIONS))
                         raise SystemExit(f"call {call} never showed a frame; marks: {bob.evaluate('window.__callMarks')}"
                                          f"; page text: {bob.inner_text('body')[:500]!r}")
                     marks = bob.evaluate("window.__callMarks")

@@ -118,7 +118,19 @@ def main():
                     if tracing:
                         browser.start_tracing(path=args.trace, categories=TRACE_CATEGORIES)
                     bob.get_by_role("button", name="Join now").click()
-                    bob.wait_for_function("window.__callMarks && 'first_frame' in window.__callMarks", timeout=30000)
+                    try:
+                        bob.wait_for_function("window.__callMarks && 'first_frame' in window.__callMarks",
+                                              timeout=30000)
+                    except Exception:
+                        # A call that never showed a frame: its timeline is what tells why.
+                        stuck = sorted([(t, "B", what) for t, what in bob.evaluate("window.__setupLog")]
+                                       + [(t, "A", what) for t, what in alice.evaluate("window.__setupLog")])
+                        start = stuck[0][0] if stuck else 0
+                        for t, side, what in stuck:
+                            if "pong" not in what and "ping" not in what:
+                                print(f"{t - start:8.1f} {side} {what}")
+                        raise SystemExit(f"call {call} never showed a frame; marks: "
+                                         f"{bob.evaluate('window.__callMarks')}")
                     if tracing:
                         browser.stop_tracing()
                     marks = bob.evaluate("window.__callMarks")

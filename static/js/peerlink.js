@@ -28,14 +28,91 @@ function fingerprintsOf(sdp) {
   return [...new Set((sdp || "").match(/^a=fingerprint:.*$/gm) || [])].sort().join("\n");
 }
 
+/**
+ * @typedef {object} PreparedConnection  a connection with what every link sends, before it knows the peer
+ * @property {RTCPeerConnection} pc
+ * @property {Map<string, RTCRtpSender>} senders   camera and microphone, by kind
+ * @property {RTCRtpSender | null} screenSender
+ * @property {RTCDataChannel | null} control       the control channel (none for a hidden peer)
+ * @property {Promise<void> | null} offered         a spare's own offer, set or on its way; null: not negotiated yet
+ * @property {boolean} [ready]                      the spare's offer is set
+ * @property {(RTCIceCandidate | null)[]} [gathered] the spare's candidates gathered before a link took it
+ * @property {boolean} [taken]                      a link took it: its own listener sends what comes next
+ */
+
+/**
+ * @typedef {object} ConnectionRecipe  what prepareConnection puts in a connection (a PeerMesh is one)
+ * @property {RTCIceServer[]} iceServers
+ * @property {RTCIceTransportPolicy} iceTransportPolicy
+ * @property {boolean} onDemand                      the data-only mesh: no media
+ * @property {MediaStream | null} localStream
+ * @property {MediaStream | null} screenStream
+ */
+
+/**
+ * Make a connection and add what every link has from the start: our camera and microphone (or, with none of a kind,
+ * a transceiver that asks to receive that kind, so a receive-only peer sees the others), a screen we share, and the
+ * control channel that both sides make (negotiated, id 0). A hidden peer (the recorder) offers what it wants itself:
+ * an extra transceiver would only renegotiate, and it gets no control channel. On demand (the data-only mesh), no
+ * media.
+ * @param {ConnectionRecipe} mesh @param {boolean} hidden
+ * @returns {PreparedConnection}
+ */
+export function prepareConnection(mesh, hidden) {
+  const pc = new RTCPeerConnection({
+    iceServers: mesh.iceServers,
+    iceTransportPolicy: mesh.iceTransportPolicy,
+    // One transport for audio, video and data from the first offer: a third of the candidates to gather, send,
+    // relay and add, and one DTLS handshake. Every peer we meet (browsers, the aiortc recorder) offers BUNDLE.
+    bundlePolicy: "max-bundle",
+    // Gather candidates from now on, not only from setLocalDescription: the newcomer's connection has them ready when
+    // it answers, and starts its checks at once (docs/client.md, "A spare connection").
+    iceCandidatePoolSize: 1,
+  });
+  const senders = new Map();
+  let screenSender = null;
+  if (!mesh.onDemand) {
+    const stream = mesh.localStream;
+    const tracks = stream ? stream.getTracks() : [];
+    for (const kind of ["audio", "video"]) {
+      const track = tracks.find((t) => t.kind === kind);
+      if (track) senders.set(kind, pc.addTrack(track, stream));
+      else if (!hidden) pc.addTransceiver(kind, { direction: "recvonly" });
+    }
+    const screen = mesh.screenStream;
+    const screenTrack = screen ? screen.getVideoTracks()[0] : null;
+    if (screen && screenTrack) screenSender = pc.addTrack(screenTrack, screen);
+  }
+  const control = hidden ? null : pc.createDataChannel("confer", { negotiated: true, id: 0, ordered: true });
+  return { pc, senders, screenSender, control, offered: null };
+}
+
+/** Close a prepared connection nobody took: unused, it must not linger (its sockets, a TURN allocation). */
+export function closePrepared(/** @type {PreparedConnection} */ made) {
+  if (made.control) made.control.close();
+  made.pc.close();
+}
+
+/**
+ * Return what identifies a candidate in an SDP: "candidate:<foundation> <component> <protocol> <priority> <address>
+ * <port> typ <type>". Chromium's icecandidate strings add "ufrag ..." that its SDP lines leave out.
+ * @param {string} candidate
+ */
+export function candidateKey(candidate) {
+  return candidate.split(" ").slice(0, 8).join(" ");
+}
+
 /** One remote peer: its connection and the state perfect negotiation needs. */
 export class PeerLink {
   /**
    * @param {PeerMesh} mesh
    * @param {Peer} peer
    * @param {boolean} polite  whether this side rolls back on a collision
+   * @param {boolean} [hidden]
+   * @param {PreparedConnection | null} [prepared]  a connection made before this peer came: a spare with its offer
+   *   under way (PeerMesh.takeSpare), which offerNow sends as it is, or the newcomer's early one (not negotiated)
    */
-  constructor(mesh, peer, polite, hidden = false) {
+  constructor(mesh, peer, polite, hidden = false, prepared = null) {
     this.mesh = mesh;
     this.peer = peer;
     this.polite = polite;
@@ -53,39 +130,45 @@ export class PeerLink {
     this.remoteStreams = new Map();
     /** The id of the stream the other side said carries its screen (over the control channel). */
     this.remoteScreenStreamId = null;
+    const made = prepared || prepareConnection(mesh, hidden);
+    made.taken = true;
+    this.pc = made.pc;
     /** Our senders of camera and microphone, by kind, for replaceTrack when a device changes. */
-    this.senders = new Map();
+    this.senders = made.senders;
     /** @type {RTCRtpSender | null} */
-    this.screenSender = null;
+    this.screenSender = made.screenSender;
     /** @type {RTCDataChannel | null} */
-    this.control = null;
-    this.pc = new RTCPeerConnection({
-      iceServers: mesh.iceServers,
-      iceTransportPolicy: mesh.iceTransportPolicy,
-      // One transport for audio, video and data from the first offer: a third of the candidates to gather, send,
-      // relay and add, and one DTLS handshake. Every peer we meet (browsers, the aiortc recorder) offers BUNDLE.
-      bundlePolicy: "max-bundle",
-    });
+    this.control = made.control;
+    /** The spare we were given, whose offer (set, or on its way) offerNow sends. */
+    this.spare = prepared && prepared.offered ? prepared : null;
     /** App messages waiting for the control channel to open (on-demand connections only). @type {object[]} */
     this.queued = [];
     this.wire();
-    if (!mesh.onDemand) {
-      this.addLocalMedia(mesh.localStream);
-      if (mesh.screenStream) this.addScreen(mesh.screenStream);
-    }
-    if (!hidden) this.openControl();
+    if (this.control) this.listenToControl();
     this.watchdogRound = 0;
     this.watchdog = undefined;
     if (!hidden) this.watch();
     /**
-     * Resolves once our first offer or answer is out, or the link closed, or POLITE_FIRST_OFFER_WAIT_MS passed
-     * (the newcomer's wait for an offer): what the page draws for this peer can wait until then.
+     * Resolves once our first answer is out or our first offer is answered (its answer set), or the link closed, or
+     * POLITE_FIRST_OFFER_WAIT_MS passed (the newcomer's wait for an offer): what the page draws for this peer can
+     * wait until then.
      * @type {Promise<void>}
      */
     this.described = new Promise((resolve) => {
       this.markDescribed = resolve;
       window.setTimeout(resolve, POLITE_FIRST_OFFER_WAIT_MS);
     });
+    // A connection made before it had a link got its negotiationneeded then, with nobody listening: act on it now,
+    // unless an offer was made or came meanwhile.
+    if (prepared && !prepared.offered) {
+      window.setTimeout(() => {
+        const { pc } = this;
+        const idle = !this.makingOffer && !this.answering && pc.signalingState === "stable" && !pc.remoteDescription;
+        if (!this.closed && idle) {
+          this.onNegotiationNeeded();
+        }
+      }, 0);
+    }
   }
 
   /** Check later that the connection came up; if not, restart ICE (the impolite side offers, the polite one asks). */
@@ -110,16 +193,7 @@ export class PeerLink {
 
   wire() {
     const { pc, mesh } = this;
-    pc.addEventListener("negotiationneeded", async () => {
-      // On demand, only the side with something to send makes the connection: nobody else offers first.
-      if (this.polite && !mesh.onDemand && !pc.remoteDescription && !this.waitedForFirstOffer) {
-        this.waitedForFirstOffer = true;
-        await sleep(POLITE_FIRST_OFFER_WAIT_MS);
-        // The other side offered meanwhile: if we still need to negotiate, the event comes again once stable.
-        if (this.closed || pc.remoteDescription || pc.signalingState !== "stable") return;
-      }
-      await this.offer();
-    });
+    pc.addEventListener("negotiationneeded", () => this.onNegotiationNeeded());
     pc.addEventListener("icecandidate", ({ candidate }) => {
       // An empty candidate string is one generation's end; the null that follows ends them all.
       if (candidate && !candidate.candidate) return;
@@ -161,15 +235,17 @@ export class PeerLink {
     });
   }
 
-  /** Send our tracks; with none of a kind, still ask to receive that kind so a receive-only peer sees the others. */
-  addLocalMedia(stream) {
-    const tracks = stream ? stream.getTracks() : [];
-    for (const kind of ["audio", "video"]) {
-      const track = tracks.find((t) => t.kind === kind);
-      if (track) this.senders.set(kind, this.pc.addTrack(track, stream));
-      // A hidden peer offers what it wants to receive; an extra transceiver would only renegotiate.
-      else if (!this.hidden) this.pc.addTransceiver(kind, { direction: "recvonly" });
+  /** Perfect negotiation's negotiationneeded handler; the polite side first waits for the other side's offer. */
+  async onNegotiationNeeded() {
+    const { pc, mesh } = this;
+    // On demand, only the side with something to send makes the connection: nobody else offers first.
+    if (this.polite && !mesh.onDemand && !pc.remoteDescription && !this.waitedForFirstOffer) {
+      this.waitedForFirstOffer = true;
+      await sleep(POLITE_FIRST_OFFER_WAIT_MS);
+      // The other side offered meanwhile: if we still need to negotiate, the event comes again once stable.
+      if (this.closed || pc.remoteDescription || pc.signalingState !== "stable") return;
     }
+    await this.offer();
   }
 
   /** Send a shared screen as a second video track, in a stream of its own. @param {MediaStream} stream */
@@ -187,10 +263,9 @@ export class PeerLink {
     this.screenSender = null;
   }
 
-  /** Both sides make the same channel (negotiated, id 0): app messages that need no server, e.g. file offers. */
-  openControl() {
-    const channel = this.pc.createDataChannel("confer", { negotiated: true, id: 0, ordered: true });
-    this.control = channel;
+  /** Listen to the control channel (prepareConnection made it): app messages that need no server, e.g. file offers. */
+  listenToControl() {
+    const channel = /** @type {RTCDataChannel} */ (this.control);
     channel.addEventListener("open", () => {
       const screen = this.mesh.screenStream;
       if (screen) this.sendControl({ type: "screen", stream: screen.id });
@@ -252,7 +327,6 @@ export class PeerLink {
       this.makingOffer = true;
       await pc.setLocalDescription();
       this.mesh.signalling.sendOffer(this.peerId, pc.localDescription, this.mesh.link);
-      this.markDescribed();
     } catch (error) {
       this.mesh.report(this, error);
     } finally {
@@ -267,8 +341,59 @@ export class PeerLink {
    * The event that comes anyway finds the operations chain busy or the state not stable, and Chromium drops it.
    */
   offerNow() {
+    if (this.spare) {
+      this.sendSpareOffer(this.spare);
+      return;
+    }
     if (this.polite || this.hidden || this.closed || this.pc.signalingState !== "stable") return;
     this.offer();
+  }
+
+  /**
+   * Send the offer a spare connection made before this peer came. The candidates gathered meanwhile are in the
+   * description, so the other side can check them as soon as it has answered (any later ones trickle). While the
+   * spare's setLocalDescription is still under way, this is an offer being made (an offer that comes meanwhile is
+   * a collision); if it failed, make one the usual way. A ready offer goes at once, in this task: the page's other
+   * handlers of the same message (the room's panels) run before a promise's continuation would.
+   * @param {PreparedConnection} spare
+   */
+  async sendSpareOffer(spare) {
+    this.spare = null;
+    if (spare.ready && this.pc.signalingState === "have-local-offer") {
+      this.sendSpareDescription(spare);
+      return;
+    }
+    this.makingOffer = true;
+    try {
+      await spare.offered;
+      if (this.closed) return;
+      this.sendSpareDescription(spare);
+    } catch {
+      this.makingOffer = false;
+      if (!this.closed && this.pc.signalingState === "stable") await this.offer();
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /**
+   * Send the spare's offer, then any candidate it gathered before we took it that the description does not hold
+   * (one surfaced just before): nothing the other side needs is left behind. The others are not sent again: each
+   * relayed candidate costs the newcomer's page a message and an addIceCandidate just while it answers (sending them
+   * all anyway put nine messages there and made negotiation longer in paired runs). Nor is the end of gathering:
+   * ICE does not need it to connect.
+   * @param {PreparedConnection} spare
+   */
+  sendSpareDescription(spare) {
+    const { signalling, link } = this.mesh;
+    const description = this.pc.localDescription;
+    signalling.sendOffer(this.peerId, description, link);
+    const sdp = description ? description.sdp : "";
+    for (const candidate of (spare.gathered || []).splice(0)) {
+      if (candidate && candidate.candidate && !sdp.includes(candidateKey(candidate.candidate))) {
+        signalling.sendCandidate(this.peerId, candidate.toJSON(), link);
+      }
+    }
   }
 
   /** Take an offer or answer from the peer (perfect negotiation). @param {RTCSessionDescriptionInit} description */
@@ -287,6 +412,9 @@ export class PeerLink {
       await pc.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp, START_BITRATE_KBPS) });
       this.remoteFingerprints = fingerprintsOf(description.sdp);
       this.settingRemoteAnswerPending = false;
+      // Our offer is answered: the page may draw now. Drawn as soon as the offer was out, the tile and its layout
+      // held up reading this answer (25 ms in a timeline at load 8), and DTLS waits for it.
+      if (description.type === "answer") this.markDescribed();
       if (description.type === "offer") {
         await pc.setLocalDescription();
         this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription, this.mesh.link);

@@ -2,7 +2,13 @@
 // No DOM access: the UI listens to its events.
 
 import { isPoliteTowards } from "./protocol.js";
-import { PeerLink } from "./peerlink.js";
+import { PeerLink, closePrepared, prepareConnection } from "./peerlink.js";
+
+/**
+ * How long after a spare connection is taken (or dropped) the next one is made: after the call that took it has
+ * set up, not in its way (docs/client.md, "A spare connection").
+ */
+export const SPARE_DELAY_MS = 1000;
 
 /**
  * @typedef {import("./protocol.js").SignallingClient} SignallingClient
@@ -32,8 +38,10 @@ export class PeerMesh extends EventTarget {
    * @param {SignallingClient} options.signalling   already welcomed
    * @param {MediaStream | null} options.localStream  null to receive only
    * @param {string | null} [options.link]  "data": the on-demand, data-only mesh
+   * @param {import("./peerlink.js").PreparedConnection | null} [options.early]  made before the welcome
+   *   (PeerMesh.prepareEarly): the connection to the first peer we connect to
    */
-  constructor({ signalling, localStream, link = null }) {
+  constructor({ signalling, localStream, link = null, early = null }) {
     super();
     this.link = link;
     /** Connections made only when a peer is sent something (or offers): the data-only mesh. */
@@ -50,6 +58,15 @@ export class PeerMesh extends EventTarget {
     this.links = new Map();
     /** Set when the meeting moved through the server: keep the connections there are, make no new ones. */
     this.frozen = false;
+    /**
+     * A connection made ahead of the next peer who joins, with its offer and candidates ready: the first offer to a
+     * newcomer is then sent as soon as it is known (media mesh only). @type {import("./peerlink.js").PreparedConnection | null}
+     */
+    this.spare = null;
+    this.spareTimer = undefined;
+    this.closed = false;
+    /** Taken by start() if it still fits. @type {import("./peerlink.js").PreparedConnection | null} */
+    this.early = early;
     this.listeners = {
       "ice-servers": (/** @type {CustomEvent} */ e) =>
         this.updateIceServers(e.detail.ice_servers, e.detail.ice_transport_policy),
@@ -111,6 +128,8 @@ export class PeerMesh extends EventTarget {
   updateIceServers(iceServers, iceTransportPolicy) {
     this.iceServers = iceServers || [];
     this.iceTransportPolicy = iceTransportPolicy || this.iceTransportPolicy;
+    // The spare's candidates came from the old servers (a TURN allocation with old credentials): make it again.
+    if (this.spare) this.renewSpare();
     for (const link of this.links.values()) {
       try {
         link.pc.setConfiguration({
@@ -124,9 +143,100 @@ export class PeerMesh extends EventTarget {
     }
   }
 
+  /**
+   * Make the connection to the first peer a newcomer meets before its welcome, while the token is fetched and the
+   * socket opens: its tracks, control channel and (iceCandidatePoolSize) candidates are ready when the first offer
+   * comes, instead of being made while it waits (docs/client.md, "A spare connection"). It has no ICE servers yet:
+   * the welcome brings them, and the mesh sets them before anything is negotiated.
+   * @param {MediaStream | null} localStream @param {MediaStream | null} screenStream
+   */
+  static prepareEarly(localStream, screenStream) {
+    return prepareConnection({ iceServers: [], iceTransportPolicy: "all", onDemand: false, localStream, screenStream }, false);
+  }
+
+  /**
+   * Take the early connection if it still sends what this mesh sends, with the welcome's ICE servers; else close it.
+   * @param {import("./peerlink.js").PreparedConnection} early
+   */
+  adoptEarly(early) {
+    const tracks = this.localStream ? this.localStream.getTracks() : [];
+    const sends = (kind) => early.senders.get(kind)?.track ?? null;
+    const same = !this.onDemand
+      && ["audio", "video"].every((kind) => sends(kind) === (tracks.find((t) => t.kind === kind) ?? null))
+      && (early.screenSender?.track ?? null) === (this.screenStream?.getVideoTracks()[0] ?? null);
+    try {
+      if (!same) throw new Error("The early connection sends other tracks.");
+      early.pc.setConfiguration({
+        ...early.pc.getConfiguration(),
+        iceServers: this.iceServers,
+        iceTransportPolicy: this.iceTransportPolicy,
+      });
+      return early;
+    } catch {
+      closePrepared(early);
+      return null;
+    }
+  }
+
   /** Connect to everyone already in the room: as the newcomer, this side is polite towards them. */
   start() {
+    if (this.early) this.early = this.adoptEarly(this.early);
     this.reconcile();
+    const early = this.early;
+    this.early = null;
+    // Nobody took it (an empty room): it is the spare already made.
+    if (early) this.makeSpare(early);
+    else this.renewSpare();
+  }
+
+  /** The meeting moved through the server: keep the connections there are, make no new ones. */
+  freeze() {
+    this.frozen = true;
+    this.dropSpare();
+  }
+
+  /** Drop the spare connection (if any) and make another after SPARE_DELAY_MS. */
+  renewSpare() {
+    this.dropSpare();
+    if (this.onDemand || this.frozen || this.closed) return;
+    this.spareTimer = window.setTimeout(() => this.makeSpare(), SPARE_DELAY_MS);
+  }
+
+  /**
+   * Make a connection for the next peer who joins, and its offer: its tracks, control channel and transceivers as
+   * PeerLink makes them, its setLocalDescription done and its candidates gathered while nobody waits for them.
+   */
+  makeSpare(made = null) {
+    if (this.spare || this.onDemand || this.frozen || this.closed) {
+      if (made) closePrepared(made);
+      return;
+    }
+    const spare = made || prepareConnection(this, false);
+    spare.gathered = [];
+    spare.pc.addEventListener("icecandidate", ({ candidate }) => {
+      if (!spare.taken) spare.gathered?.push(candidate);
+    });
+    spare.offered = spare.pc.setLocalDescription();
+    // If it failed, the link that takes it finds out, and makes its offer the usual way.
+    spare.offered.then(() => { spare.ready = true; }, () => {});
+    this.spare = spare;
+  }
+
+  /** Take the spare connection, if there is one, and make the next one later. */
+  takeSpare() {
+    const spare = this.spare;
+    if (!spare) return null;
+    this.spare = null;
+    this.renewSpare();
+    return spare;
+  }
+
+  /** Close the spare connection: unused, it must not linger (its sockets, its TURN allocation). */
+  dropSpare() {
+    window.clearTimeout(this.spareTimer);
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) closePrepared(spare);
   }
 
   /** @param {Peer} peer */
@@ -148,15 +258,23 @@ export class PeerMesh extends EventTarget {
     }
     if (this.frozen && !hidden && !this.onDemand) return null;
     const polite = hidden || this.politeTowards(peer);
-    const link = new PeerLink(this, peer, polite, hidden);
+    // We offer first to a newcomer: with the spare, that offer is made already. A newcomer's first link takes the
+    // connection made before the welcome.
+    let prepared = offerNow && !polite ? this.takeSpare() : null;
+    if (!prepared && !hidden && this.early) {
+      prepared = this.early;
+      this.early = null;
+    }
+    const link = new PeerLink(this, peer, polite, hidden, prepared);
     this.links.set(peer.peer_id, link);
     const added = () => {
       if (this.links.get(peer.peer_id) === link) this.emit("peer-added", { peerId: peer.peer_id, peer: link.peer, polite, hidden });
     };
     if (offerNow) link.offerNow();
-    // The tile and the layout it sets off wait until our first offer or answer is out (link.described): the other
-    // side waits for it, Chromium resolves setLocalDescription on this thread, and page work queued meanwhile
-    // holds it back; a newcomer's page would handle the offer after drawing instead of before.
+    // The tile and the layout it sets off wait until our first answer is out, or our first offer answered
+    // (link.described): the other side waits for our description, and we for its answer, Chromium resolves
+    // setLocalDescription on this thread, and page work queued meanwhile holds them back; a newcomer's page would
+    // handle the offer after drawing instead of before.
     if (hidden) added();
     else link.described.then(added);
     return link;
@@ -170,6 +288,7 @@ export class PeerMesh extends EventTarget {
   /** Share a screen with everyone, or stop (null). @param {MediaStream | null} stream */
   setScreen(stream) {
     this.screenStream = stream;
+    if (this.spare) this.renewSpare(); // its offer has no screen, or the one that stopped
     for (const link of this.links.values()) {
       if (stream) link.addScreen(stream);
       else link.removeScreen();
@@ -181,6 +300,8 @@ export class PeerMesh extends EventTarget {
    * @param {MediaStreamTrack} track
    */
   async replaceTrack(track) {
+    const spareSender = this.spare?.senders.get(track.kind);
+    if (spareSender) spareSender.replaceTrack(track).catch(() => this.renewSpare());
     await Promise.all(
       [...this.links.values()].map(async (link) => {
         const sender = link.senders.get(track.kind);
@@ -292,6 +413,10 @@ export class PeerMesh extends EventTarget {
 
   /** Close every connection and stop listening to the signalling client. */
   close() {
+    this.closed = true;
+    this.dropSpare();
+    if (this.early) closePrepared(this.early);
+    this.early = null;
     this.unlisten();
     for (const peerId of [...this.links.keys()]) this.remove(peerId, "closed");
   }

@@ -3,6 +3,7 @@
 
 import { RoomConnection, RECONNECT_DELAYS_MS } from "./connection.js";
 import { PeerMesh } from "./peers.js";
+import { closePrepared } from "./peerlink.js";
 import { SfuClient } from "./sfu.js";
 import { TileGrid } from "./tiles.js";
 import { Notices } from "./notices.js";
@@ -131,6 +132,8 @@ class RoomPage {
     });
     this.finished = false;
     this.wasRecording = false;
+    /** The first peer's connection, made before the welcome. @type {import("./peerlink.js").PreparedConnection | null} */
+    this.early = null;
   }
 
   async start() {
@@ -171,7 +174,11 @@ class RoomPage {
     this.controls.fillDevices();
     this.speaker.start();
     this.quality.start();
-    await this.connection.start(name);
+    const joining = this.connection.start(name);
+    // While the token is fetched and the socket opens (connection.start has sent the request): the connection to
+    // the first peer, ready before the welcome (PeerMesh.prepareEarly).
+    this.early = PeerMesh.prepareEarly(this.controls.stream, this.controls.screenStream);
+    await joining;
   }
 
   // The connection's events.
@@ -224,6 +231,8 @@ class RoomPage {
     this.screens.hide();
     this.notices.clear("connection");
     const route = welcome.state.room.route || "mesh";
+    let early = this.early;
+    this.early = null;
     if (keptSeat && route === "mesh" && this.mesh && !this.sfu) {
       // Our seat was kept: the media connections carried on peer to peer while the socket was away.
       this.mesh.rebind(client);
@@ -235,10 +244,12 @@ class RoomPage {
       this.dropConnection();
       if (route === "sfu") this.startSfu(client);
       else {
-        this.mesh = this.createMesh(client);
+        this.mesh = this.createMesh(client, early);
+        early = null;
         this.mesh.start();
       }
     }
+    if (early) closePrepared(early); // no new mesh to take it
     for (const type of ["peer-joined", "peer-left", "peer-updated", "room-updated", "lobby-updated", "state"]) {
       client.addEventListener(type, (event) => this.onRoomEvent(client, type, /** @type {CustomEvent} */ (event).detail));
     }
@@ -396,7 +407,7 @@ class RoomPage {
 
   /** @param {import("./protocol.js").SignallingClient} client */
   startSfu(client) {
-    if (this.mesh) this.mesh.frozen = true; // no new browser-to-browser connections from now on
+    if (this.mesh) this.mesh.freeze(); // no new browser-to-browser connections from now on
     const sfu = new SfuClient({ signalling: client, localStream: this.controls.stream });
     sfu.screenStream = this.controls.screenStream;
     this.sfu = sfu;
@@ -462,9 +473,12 @@ class RoomPage {
     check();
   }
 
-  /** @param {import("./protocol.js").SignallingClient} client */
-  createMesh(client) {
-    const mesh = new PeerMesh({ signalling: client, localStream: this.controls.stream });
+  /**
+   * @param {import("./protocol.js").SignallingClient} client
+   * @param {import("./peerlink.js").PreparedConnection | null} [early]  made before the welcome
+   */
+  createMesh(client, early = null) {
+    const mesh = new PeerMesh({ signalling: client, localStream: this.controls.stream, early });
     mesh.screenStream = this.controls.screenStream;
     this.watchMedia(mesh, () => this.mesh === mesh, true);
     return mesh;
@@ -592,6 +606,8 @@ class RoomPage {
 
   /** Forget the media connections and everyone in them; the local media stays. */
   dropConnection() {
+    if (this.early) closePrepared(this.early);
+    this.early = null;
     if (this.mesh) this.mesh.close();
     this.mesh = null;
     if (this.sfu) this.sfu.close();

@@ -66,3 +66,17 @@ def test_a_quick_recording_benchmark_records_a_stream_and_composes_a_meeting(tmp
     composing = report["composing"]
     assert composing["composed_seconds"] == 12.0
     assert composing["wall_seconds"] > 0 and composing["segments"] >= 4
+
+
+def test_a_quick_call_setup_run_reports_every_phase_from_the_click_to_the_first_frame(tmp_path):
+    out = tmp_path / "call_setup.json"
+    done = subprocess.run([sys.executable, "bench/call_setup.py", "--calls", "2", "--out", str(out)],
+                          cwd=REPO, timeout=300, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["route"] == "mesh" and report["calls"] == 2
+    for phase in ("signalling", "negotiation", "ice", "dtls", "first_frame", "total", "from_click"):
+        assert report["phases"][phase]["count"] == 2, phase
+    phases = report["phases"]
+    assert phases["from_click"]["p50_ms"] > phases["total"]["p50_ms"] > 0
+    assert report["first_frame_width_p50"] > 0

@@ -1,5 +1,5 @@
 """The JavaScript that users run, under Node: its room-state reducer agrees with the server's, and its connection
-follows the close-code table."""
+follows the close-code table; its mesh keeps its prepared connections and leaks none."""
 
 import json
 import random
@@ -174,6 +174,34 @@ def test_every_layout_case_is_run(layout_cases):
 @pytest.mark.parametrize("case", LAYOUT_CASES)
 def test_the_layout(layout_cases, case):
     assert layout_cases[case] is None, layout_cases[case]
+
+
+@pytest.fixture(scope="module")
+def mesh_cases(browser_modules):
+    return run_node(browser_modules, "mesh_cases.mjs")
+
+
+MESH_CASES = [
+    "the first offer to a newcomer is the spare's, sent as peer-joined arrives, with its candidates in it",
+    "candidates the spare gathered that its offer does not hold follow the offer, those it holds do not",
+    "an offer that comes while the spare's description is still being set is a collision the spare's side ignores",
+    "a spare is not used towards an older peer: that peer offers, and we answer on a new connection",
+    "an unused spare is closed when the mesh closes, moves through the server, or gets new ICE servers",
+    "the data-only mesh makes no spare",
+    "a device switch replaces the spare's track",
+    "a newcomer's early connection goes to its first link with the welcome's ICE servers, and waits for the offer",
+    "an early connection that no longer sends the page's tracks is closed, not used",
+    "in an empty room the early connection becomes the spare",
+]
+
+
+def test_every_mesh_case_is_run(mesh_cases):
+    assert sorted(mesh_cases) == sorted(MESH_CASES)
+
+
+@pytest.mark.parametrize("case", MESH_CASES)
+def test_the_mesh_keeps_its_prepared_connections_and_leaks_none(mesh_cases, case):
+    assert mesh_cases[case] is None, mesh_cases[case]
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in (REPO / "static" / "js").glob("*.js")))
