@@ -24,6 +24,16 @@ def auto_worker(tmp_path_factory, redis_server, janus):
     deployment.stop()
 
 
+def ends_at(remote, local):
+    """Whether a pair's remote end is that local candidate. A peer-reflexive remote (its check came before its
+    candidate was signalled) has no address in Chromium's stats, only its port, which is the socket's all the same."""
+    remote_address, _, remote_port = remote.rpartition(":")
+    local_address, _, local_port = local.rpartition(":")
+    if remote_address in ("", "undefined", "null"):
+        return remote_port == local_port
+    return (remote_address, remote_port) == (local_address, local_port)
+
+
 def wait_for(check, timeout=20, what="a condition"):
     deadline = time.monotonic() + timeout
     while not check():
@@ -44,7 +54,8 @@ def test_two_meet_directly_and_a_third_moves_everyone_through_the_server(auto_wo
     # Browser to browser: Alice's selected pair ends at Bob's own candidate, and Bob's at Alice's.
     wait_for(lambda: alice.evaluate(SELECTED_PAIRS) and bob.evaluate(SELECTED_PAIRS), what="selected pairs")
     [alice_pair], [bob_pair] = alice.evaluate(SELECTED_PAIRS), bob.evaluate(SELECTED_PAIRS)
-    assert alice_pair["remote"] == bob_pair["local"] and bob_pair["remote"] == alice_pair["local"], (alice_pair, bob_pair)
+    assert ends_at(alice_pair["remote"], bob_pair["local"]) and ends_at(bob_pair["remote"], alice_pair["local"]), (
+        alice_pair, bob_pair)
     for page in (alice, bob):
         page.evaluate("() => { window.__sameDocument = true; }")
 
