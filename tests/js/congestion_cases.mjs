@@ -1,6 +1,7 @@
 // static/js/congestion.js under Node: the layer cap a receiver's congested link gets, from samples a second apart.
 // stdout: {"case name": null (passed) or "what went wrong"}
 import assert from "node:assert/strict";
+import { runCases } from "./run_cases.mjs";
 
 const { CongestionMonitor, capThatFits, inboundVideos } = await import("./congestion.js");
 
@@ -157,13 +158,4 @@ const cases = {
   },
 };
 
-const results = {};
-for (const [name, run] of Object.entries(cases)) {
-  try {
-    await run();
-    results[name] = null;
-  } catch (error) {
-    results[name] = String(error && error.stack || error);
-  }
-}
-console.log(JSON.stringify(results));
+await runCases(cases);

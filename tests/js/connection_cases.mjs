@@ -2,6 +2,7 @@
 // whether the connection did what docs/protocol.md's close-code table says it should.
 // stdout: {"case name": null (passed) or "what went wrong"}
 import assert from "node:assert/strict";
+import { runCases } from "./run_cases.mjs";
 
 if (typeof globalThis.CustomEvent === "undefined") {
   globalThis.CustomEvent = class extends Event {
@@ -250,13 +251,4 @@ const cases = {
   },
 };
 
-const results = {};
-for (const [name, run] of Object.entries(cases)) {
-  try {
-    await run();
-    results[name] = null;
-  } catch (error) {
-    results[name] = String(error && error.stack ? error.stack : error);
-  }
-}
-process.stdout.write(JSON.stringify(results));
+await runCases(cases);

@@ -1,6 +1,7 @@
 // static/js/layout.js's planLayout under Node: which tiles are large, on the page, hidden, and which peers are
 // visible (what an SFU client would subscribe to). stdout: {"case name": null (passed) or "what went wrong"}
 import assert from "node:assert/strict";
+import { runCases } from "./run_cases.mjs";
 
 const { planLayout, SELF } = await import("./layout.js");
 
@@ -60,13 +61,4 @@ const cases = {
   },
 };
 
-const results = {};
-for (const [name, run] of Object.entries(cases)) {
-  try {
-    await run();
-    results[name] = null;
-  } catch (error) {
-    results[name] = String(error && error.stack || error);
-  }
-}
-process.stdout.write(JSON.stringify(results));
+await runCases(cases);

@@ -2,6 +2,7 @@
 // connection and the newcomer's early one (docs/client.md, "A spare connection").
 // stdout: {"case name": null (passed) or "what went wrong"}
 import assert from "node:assert/strict";
+import { runCases } from "./run_cases.mjs";
 
 if (typeof globalThis.CustomEvent === "undefined") {
   globalThis.CustomEvent = class extends Event {
@@ -298,14 +299,5 @@ const cases = {
   },
 };
 
-const results = {};
-for (const [name, run] of Object.entries(cases)) {
-  try {
-    await run();
-    results[name] = null;
-  } catch (error) {
-    results[name] = String(error && error.stack || error);
-  }
-}
-console.log(JSON.stringify(results));
+await runCases(cases);
 process.exit(0); // the links' watchdog and wait timers would keep Node running

@@ -1,6 +1,7 @@
 // static/js/sfu.js under Node, with a stand-in signalling client: what the page asks the server for.
 // stdout: {"case name": null (passed) or "what went wrong"}
 import assert from "node:assert/strict";
+import { runCases } from "./run_cases.mjs";
 
 if (typeof globalThis.CustomEvent === "undefined") {
   globalThis.CustomEvent = class extends Event {
@@ -108,13 +109,4 @@ const cases = {
   },
 };
 
-const results = {};
-for (const [name, run] of Object.entries(cases)) {
-  try {
-    await run();
-    results[name] = null;
-  } catch (error) {
-    results[name] = String(error && error.stack || error);
-  }
-}
-console.log(JSON.stringify(results));
+await runCases(cases);
