@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.servers import Deployment, RedisServer, free_port, stop_process, wait_for_port  # noqa: E402
+from tests.servers import Deployment, PostgresServer, RedisServer, free_port, stop_process, wait_for_port  # noqa: E402
 
 SECRET = "confer-test-room-token-secret-0123456789abcdef"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -80,6 +80,8 @@ CONFIGS = {
     "redis-2": {"workers": 2, "redis": True},
     # A room's peers on one worker, as nginx's `hash $room_path consistent` places them (docs/deployment.md).
     "redis-2-affinity": {"workers": 2, "redis": True, "affinity": True},
+    # PostgreSQL instead of SQLite (a throwaway cluster, as the tests start it: fsync off), one worker in-process.
+    "postgres-1": {"workers": 1, "redis": False, "postgres": True},
 }
 
 
@@ -117,6 +119,7 @@ class Target:
     def __init__(self, name, spec, workdir):
         self.name, self.spec, self.workdir = name, spec, Path(workdir)
         self.redis = None
+        self.postgres = None
         self.deployment = None
         self.floor = None
         self.pids = []
@@ -133,6 +136,9 @@ class Target:
         if self.spec["redis"]:
             self.redis = RedisServer(self.workdir / "redis").start()
         env = dict(BENCH_ENV)
+        if self.spec.get("postgres"):
+            self.postgres = PostgresServer().start()
+            env["DATABASE_URL"] = self.postgres.url
         if limits == "default":  # as a deployment runs: the per-socket rate limits stay
             for name in ("SIGNALLING_RATE", "SIGNALLING_BURST"):
                 env.pop(name)
@@ -163,6 +169,8 @@ class Target:
                     (Path(keep) / f"{self.name}-{log.name}").write_bytes(log.read_bytes())
         if self.redis:
             self.redis.stop()
+        if self.postgres:
+            self.postgres.stop()
 
 
 def rooms_needed(scenario, params):

@@ -80,3 +80,21 @@ def test_a_quick_call_setup_run_reports_every_phase_from_the_click_to_the_first_
     phases = report["phases"]
     assert phases["from_click"]["p50_ms"] > phases["total"]["p50_ms"] > 0
     assert report["first_frame_width_p50"] > 0
+
+
+def test_a_quick_connect_storm_on_sqlite_and_on_postgresql_splits_each_join_and_reports_its_cpu(tmp_path):
+    out = tmp_path / "storm.json"
+    subprocess.run(
+        [sys.executable, "bench/run.py", "--quick", "--configs", "inmemory-1,postgres-1", "--scenarios", "storm",
+         "--out", str(out)],
+        cwd=REPO, check=True, timeout=240, capture_output=True,
+    )
+    report = json.loads(out.read_text())["results"]
+    for config in ("inmemory-1", "postgres-1"):
+        figures = report[config]["storm"]
+        assert figures["join"]["count"] == figures["sockets"] > 0
+        # The handshake and the join message are the two halves of each join's time.
+        assert figures["handshake"]["count"] == figures["join_message"]["count"] == figures["sockets"]
+        assert figures["handshake"]["mean_ms"] + figures["join_message"]["mean_ms"] == pytest.approx(
+            figures["join"]["mean_ms"], rel=0.01, abs=0.01)
+        assert figures["servers_cpu_ms_per_join"] > 0 and figures["joins_per_s"] > 0
