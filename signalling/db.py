@@ -107,13 +107,12 @@ class GroupCommit:
         check_connection()
         outcomes = None
         if len(group) > 1:
-            committed = []
+            outcomes, committed = [], []
             try:
-                outcomes = self.together(group, committed)
+                self.together(group, outcomes, committed)
             except Exception:
-                if committed:  # a hook run after the commit failed (logged there): the changes are made
+                if committed:  # a hook run after the commit failed: the changes are made, and answered so
                     log.exception("a hook after a group's commit failed")
-                    outcomes = self.outcomes
                 else:
                     close_old_connections()  # a connection left in a broken state is dropped, not reused
                     _local.checked_at = 0.0
@@ -126,14 +125,14 @@ class GroupCommit:
             else:
                 future.set_result(value)
 
-    def together(self, group, committed):
-        """Run the group in one transaction, each change in a savepoint; return their outcomes once committed,
-        or raise if the transaction cannot be trusted (the caller then runs each alone). `committed` gets an
-        item once the commit is made: the hooks that changes left for after it run later and may still raise."""
-        outcomes = self.outcomes = []
+    def together(self, group, outcomes, committed):
+        """Run the group in one transaction, each change in a savepoint, appending their outcomes to `outcomes`;
+        raise if the transaction cannot be trusted (the caller then runs each alone). `committed` gets an item once
+        the commit is made: the hooks that changes left for after it run later and may still raise."""
         self.transactions += 1
         with transaction.atomic():
-            transaction.on_commit(lambda: committed.append(True))  # the first hook: it runs right after COMMIT
+            # The first hook, so it runs right after COMMIT, before any the changes left.
+            transaction.on_commit(lambda: (committed.append(True), metrics.committed(len(group))))
             for _, function, args, kwargs in group:
                 try:
                     with transaction.atomic():
@@ -142,8 +141,6 @@ class GroupCommit:
                     raise  # the connection, not the change, may be at fault: start again one by one
                 except Exception as error:
                     outcomes.append((True, error))
-        metrics.committed(len(group))
-        return outcomes
 
     def alone(self, function, args, kwargs):
         self.transactions += 1

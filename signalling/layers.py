@@ -146,7 +146,7 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
     async def new_channel(self, prefix="specific."):
         return await self.pubsub.new_channel(prefix=f"{prefix.rstrip('.')}!")
 
-    # A relay to a socket of this same worker skips Redis (signalling.socket, `relay`): handed over, or put on that
+    # A relay to a socket of this same worker skips Redis (signalling.consumers, on_relay): handed over, or put on that
     # socket's queue. It could then overtake a room event still on its way through Redis (published by a view, the
     # recorder, another worker): the recorder's offer once reached Alice before "recording started". So a relay
     # carries the last seq its sender had seen, and the addressee holds it until it has that event too
@@ -170,8 +170,9 @@ class SignallingRedisChannelLayer(ResilientRedisChannelLayer):
 
     async def send_nearby(self, channel, message):
         """Send a relay: onto the queue of a socket of this worker as its subscription would (no PUBLISH, no round
-        trip, no read back: a room's sockets on one worker, docs/deployment.md, cost what one worker's do), else
-        through Redis. Only relays go this way, and they all do: from one sender they stay in order."""
+        trip, no read back: a room's sockets on one worker, docs/deployment.md "Room affinity", cost what one
+        worker's do), else through Redis. Only relays go this way, and they all do: from one sender they stay in
+        order."""
         queue = self.local_queue(channel)
         if queue is not None:
             queue.put_nowait(self.pubsub.serialize(message))
