@@ -182,6 +182,11 @@ export class PeerLink {
         this.watchdogRound += 1;
         if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId, this.mesh.link);
         else pc.restartIce();
+      } else if (pc.connectionState !== "connected" && pc.signalingState === "have-local-offer" && !this.makingOffer) {
+        // Our offer was never answered: it, or the answer, was lost on the way (a server that shed it without a
+        // word reaching us, a socket that dropped). Send it again.
+        this.watchdogRound += 1;
+        this.recover();
       }
       this.watch();
     }, delay);
@@ -438,18 +443,21 @@ export class PeerLink {
   }
 
   /**
-   * After the signalling socket was away, messages may have been lost: an offer, candidates, a restart request.
-   * Unless this connection is plainly fine, restart its negotiation (the impolite side offers, the polite side asks).
+   * After the signalling socket was away, or the server shed some of our messages, messages may have been lost: an
+   * offer, an answer, candidates, a restart request. Unless this connection is plainly fine, send our unanswered
+   * offer again, or restart its negotiation (the impolite side offers, the polite side asks).
    */
-  async recover() {
+  recover() {
     const { pc } = this;
     if (pc.signalingState === "closed") return;
     if (pc.connectionState === "connected" && pc.signalingState === "stable") return;
     if (this.hidden) return;
-    try {
-      if (pc.signalingState === "have-local-offer") await pc.setLocalDescription({ type: "rollback" });
-    } catch (error) {
-      this.mesh.report(this, error);
+    if (pc.signalingState === "have-local-offer" && pc.localDescription && !this.makingOffer) {
+      // The offer we made, or its answer, may be what was lost: send it again as it is (its SDP holds the candidates
+      // gathered since). Rolling it back instead would leave a data-only connection's first offer with nothing in
+      // it, and Chromium refuses that offer. If it still does not connect, the watchdog restarts ICE once stable.
+      this.mesh.signalling.sendOffer(this.peerId, pc.localDescription, this.mesh.link);
+      return;
     }
     if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId, this.mesh.link);
     else pc.restartIce();

@@ -106,6 +106,11 @@ export class PeerMesh extends EventTarget {
     this.listen();
     this.updateIceServers(signalling.welcome.ice_servers, signalling.welcome.ice_transport_policy);
     this.reconcile();
+    this.recover();
+  }
+
+  /** Negotiate again every connection that is not plainly fine (messages of ours may have been lost). */
+  recover() {
     for (const link of this.links.values()) link.recover();
   }
 

@@ -568,7 +568,9 @@ class RoomPage {
     if (error.code === "overloaded" && !this.recoverTimer) {
       this.recoverTimer = window.setTimeout(() => {
         this.recoverTimer = 0;
-        for (const link of this.mesh?.links.values() || []) link.recover();
+        // Both meshes: the media one, and in a meeting through the server the data-only one (files).
+        this.mesh?.recover();
+        this.dataLinks?.recover();
       }, 2000);
     }
     const explain = USER_ERRORS[error.code];

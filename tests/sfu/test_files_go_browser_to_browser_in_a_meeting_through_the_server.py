@@ -2,6 +2,7 @@
 data-only one between them, on demand, through the signalling relay, and Bob receives the exact bytes."""
 
 import hashlib
+import json
 import re
 
 import pytest
@@ -77,3 +78,58 @@ def test_a_file_for_everyone_reaches_each_person_in_the_room(sfu_deployment, sfu
         expect(offer).to_have_attribute("data-state", "done")
         received = offer.get_by_role("link", name="Download notes.txt").evaluate(SHA256_OF_LINK)
         assert received == {"size": 7, "sha256": hashlib.sha256(b"minutes").hexdigest()}
+
+
+OVERLOADED = json.dumps({"type": "error", "code": "overloaded", "fatal": False, "in_reply_to": "offer", "dropped": 1,
+                         "message": "The server is overloaded: 1 of your messages were not delivered; try again in a moment."})
+
+
+def lose_the_first_data_offer(page, *, tell):
+    """Route the page's signalling socket through this test, and lose the first offer of a data-only connection on
+    its way to the server, as a busy worker sheds it (docs/protocol.md, `overloaded`). With `tell`, the page is then
+    told so, as the server tells the sender; without, the loss is silent (the answer lost instead, a dropped socket).
+    Returns the offers lost."""
+    lost = []
+
+    def route(ws):
+        server = ws.connect_to_server()
+
+        def from_page(message):
+            parsed = json.loads(message) if isinstance(message, str) else {}
+            if parsed.get("type") == "offer" and parsed.get("link") == "data" and not lost:
+                lost.append(parsed)
+                if tell:
+                    ws.send(OVERLOADED)
+                return
+            server.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(ws.send)
+
+    page.route_web_socket(re.compile(r"/ws/"), route)
+    return lost
+
+
+@pytest.mark.parametrize("told", [True, False], ids=["told", "untold"])
+def test_a_file_offer_gets_through_when_the_server_lost_its_connections_offer(
+        sfu_deployment, sfu_worker, open_page, told):
+    create_people(sfu_deployment)
+    slug = make_room(sfu_deployment, "Budget", owner="alice")
+    alice, bob = open_page(sfu_worker, "alice"), open_page(sfu_worker, "bob")
+    lost = lose_the_first_data_offer(alice, tell=told)
+    for page in (alice, bob):
+        join(page, slug, camera=False)
+        expect(page.locator("#room[data-route=sfu]")).to_be_attached()
+    expect(alice.locator("#tiles [data-tile-for]")).to_have_count(1)
+
+    open_chat(alice)
+    alice.locator("#chat-file").set_input_files({"name": "budget.csv", "mimeType": "text/csv", "buffer": b"q1,q2\n3,4\n"})
+    open_chat(bob)
+    offer = bob.locator("[data-transfer][data-direction=in]")
+    # Alice's page negotiates again: at once when told (after two seconds), else when its connection watchdog
+    # finds the offer unanswered (six).
+    offer.get_by_role("button", name="Accept budget.csv").click()
+    expect(offer).to_have_attribute("data-state", "done")
+    assert len(lost) == 1
+    received = offer.get_by_role("link", name="Download budget.csv").evaluate(SHA256_OF_LINK)
+    assert received == {"size": 10, "sha256": hashlib.sha256(b"q1,q2\n3,4\n").hexdigest()}
