@@ -95,7 +95,7 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
             participants.remove(older)
 
         secret = secrets.token_urlsafe(24)
-        participant = Participant.objects.create(
+        participant = store.insert(Participant(
             room=room,
             meeting=meeting,
             peer_id=new_peer_id(),
@@ -110,7 +110,7 @@ def admit(slug, claims, channel_name, resume=None, presence=None, verified_hash=
             invite=claims.invite,
             like_removed=like_removed and not past_gates,
             **initial_presence(claims, presence),
-        )
+        ))
         if meeting.emptied_at is not None:
             Meeting.objects.filter(pk=meeting.pk).update(emptied_at=None)
         participants.append(participant)
