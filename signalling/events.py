@@ -14,6 +14,7 @@ from meetings import signals
 from meetings.models import Room
 from signalling.contract import HIDDEN_ROLES
 from signalling.models import Meeting, Participant
+from signalling import store
 from signalling.protocol import ProtocolError
 from signalling.wire import describe, describe_lobby_entry, lobby_of
 
@@ -72,7 +73,7 @@ def live_meeting(room, create=False):
 
 def start_meeting(room):
     """Start the room's meeting; the caller holds the room's lock and found none live."""
-    meeting = Meeting.objects.create(room=room)
+    meeting = store.insert(Meeting(room=room))
     meeting.room = room
     signals.meeting_started.send(Meeting, meeting=meeting)
     return meeting

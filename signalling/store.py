@@ -12,6 +12,7 @@ from datetime import timezone as dt_timezone
 from django.conf import settings
 from django.db import connection
 from django.db.models import signals
+from django.utils.dateparse import parse_datetime
 
 from meetings.models import Room
 from signalling.models import ChatMessage, Meeting, Participant
@@ -26,23 +27,35 @@ def fields_by_column(model):
     return found
 
 
+_readers = {}  # (model, the cursor's column names) -> what instances() needs to read its rows
+
+
+def reader(model, names):
+    """How to turn rows with these columns into instances of a model: worked out once per query shape."""
+    found = _readers.get((model, names))
+    if found is None:
+        fields = fields_by_column(model)
+        known = [fields[name] for name in names]
+        attnames = [field.attname for field in known]
+        datetimes = [index for index, field in enumerate(known) if field.get_internal_type() == "DateTimeField"]
+        booleans = [index for index, field in enumerate(known) if field.get_internal_type() == "BooleanField"]
+        # from_db takes the values in the model's field order, which need not be the table's column order.
+        position = {attname: index for index, attname in enumerate(attnames)}
+        order = [field.attname for field in model._meta.concrete_fields]
+        found = _readers[(model, names)] = (datetimes, booleans, order, [position[name] for name in order])
+    return found
+
+
 def instances(model, cursor):
     """Turn the rows of `SELECT * FROM <model's table>` into model instances."""
-    fields = fields_by_column(model)
-    names = [column[0] for column in cursor.description]
-    known = [fields[name] for name in names]
-    attnames = [field.attname for field in known]
-    datetimes = [index for index, field in enumerate(known) if field.get_internal_type() == "DateTimeField"]
-    booleans = [index for index, field in enumerate(known) if field.get_internal_type() == "BooleanField"]
-    order = [field.attname for field in model._meta.concrete_fields]
+    datetimes, booleans, order, positions = reader(model, tuple(column[0] for column in cursor.description))
+    alias = connection.alias
     made = []
     for row in cursor.fetchall():
         values = list(row)
         for index in datetimes:  # SQLite hands back naive datetimes (or text); they are UTC
             value = values[index]
             if isinstance(value, str):
-                from django.utils.dateparse import parse_datetime
-
                 value = parse_datetime(value)
             if value is not None and settings.USE_TZ and value.tzinfo is None:
                 value = value.replace(tzinfo=dt_timezone.utc)
@@ -50,9 +63,7 @@ def instances(model, cursor):
         for index in booleans:
             if values[index] is not None:
                 values[index] = bool(values[index])
-        by_name = dict(zip(attnames, values))
-        # from_db takes the values in the model's field order, which need not be the table's column order.
-        made.append(model.from_db(connection.alias, order, [by_name[name] for name in order]))
+        made.append(model.from_db(alias, order, [values[index] for index in positions]))
     return made
 
 
