@@ -81,7 +81,7 @@ def start_meeting(room):
 
 def next_seq(meeting):
     """Take the meeting's next seq atomically (the row stays locked until the transaction ends)."""
-    with connection.cursor() as cursor:
+    with store.hot_cursor() as cursor:
         cursor.execute(f"UPDATE {Meeting._meta.db_table} SET seq = seq + 1 WHERE id = %s RETURNING seq", [meeting.pk])
         meeting.seq = cursor.fetchone()[0]
     return meeting.seq
