@@ -40,6 +40,7 @@ pages, which slows them: use it to find out, not for figures).
 import argparse
 import datetime
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -284,6 +285,7 @@ def main():
     args = parser.parse_args()
     args.out = args.out or str(REPO / "bench" / "results" / ("call_setup_sfu.json" if args.sfu else "call_setup.json"))
 
+    at_start = machine()  # its load average is the one before this run added its own
     with tempfile.TemporaryDirectory(prefix="confer-bench-call-") as workdir:
         redis = RedisServer(Path(workdir) / "redis").start() if args.redis else None
         janus = None
@@ -371,7 +373,7 @@ def main():
                               "p99_ms": round(percentile(values, 0.99), 1),
                               "mean_ms": round(statistics.fmean(values), 1), "count": len(values)}
     report = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-              "machine": machine(), "layer": "redis" if args.redis else "in-process", "calls": args.calls,
+              "machine": at_start, "load_average_at_end": os.getloadavg(), "layer": "redis" if args.redis else "in-process", "calls": args.calls,
               "route": "sfu" if args.sfu else "mesh", "tab": "new per call" if args.new_tab_per_call else "one, reused",
               "first_frame_method": ", ".join(sorted(str(method) for method in methods)),
               "first_frame_width_p50": percentile([width for width in widths if width], 0.5) if any(widths) else None,

@@ -80,6 +80,7 @@ def test_a_quick_call_setup_run_reports_every_phase_from_the_click_to_the_first_
     phases = report["phases"]
     assert phases["from_click"]["p50_ms"] > phases["total"]["p50_ms"] > 0
     assert report["first_frame_width_p50"] > 0
+    assert len(report["load_average_at_end"]) == 3 and "load_average_at_start" in report["machine"]
 
 
 def test_a_quick_connect_storm_on_sqlite_and_on_postgresql_splits_each_join_and_reports_its_cpu(tmp_path):
