@@ -404,6 +404,8 @@ export class PeerLink {
   /** Take an offer or answer from the peer (perfect negotiation). @param {RTCSessionDescriptionInit} description */
   async acceptDescription(description) {
     const { pc } = this;
+    // A second answer to an offer we sent twice (recover): the first one was taken already.
+    if (description.type === "answer" && pc.signalingState !== "have-local-offer") return;
     const readyForOffer =
       !this.makingOffer && (pc.signalingState === "stable" || this.settingRemoteAnswerPending);
     const offerCollision = description.type === "offer" && !readyForOffer;
