@@ -1,6 +1,7 @@
 """Confer's patches on its dependencies' private parts fail loudly at start-up when those parts are gone, and a
 send to a socket that has just closed is the disconnect it is, wherever the stack says so."""
 
+import json
 import os
 import socket
 import subprocess
@@ -198,3 +199,46 @@ def test_a_worker_freezes_what_its_start_up_made_out_of_the_collectors_full_pass
         cwd=REPO, env={**os.environ, "DEBUG": "1"}, capture_output=True, text=True, timeout=120, check=True,
     )
     assert int(frozen.stdout.split()[-1]) > 20000  # Django and the rest: about 100,000 objects
+
+
+KEPT_FROZEN = """
+import gc, json, weakref
+from twisted.internet import reactor
+from config import serve
+
+class Seat:
+    pass
+
+seat = Seat()
+seat.itself = seat  # a cycle: only the collector frees it
+gone = weakref.ref(seat)
+seen = {}
+serve.keep_long_lived_objects_frozen(0.05, 1.0)
+
+def look():
+    global seat
+    if "frozen" not in seen and gc.get_freeze_count():
+        seen["frozen"] = True
+        seat = None  # the seat closes after it was frozen
+        gc.collect()
+        seen["kept_by_a_full_pass"] = gone() is not None
+    elif "frozen" in seen and gone() is None:
+        seen["freed_by_the_sweep"] = True
+        reactor.stop()
+        return
+    reactor.callLater(0.01, look)
+
+reactor.callLater(0, look)
+reactor.callLater(20, reactor.stop)
+reactor.run()
+print(json.dumps(seen))
+"""
+
+
+def test_a_worker_keeps_what_lives_out_of_the_full_passes_and_sweeps_it_now_and_then():
+    done = subprocess.run([PYTHON, "-c", KEPT_FROZEN], cwd=REPO, env={**os.environ, "DEBUG": "1"},
+                          capture_output=True, text=True, timeout=120, check=True)
+    seen = json.loads(done.stdout.split("\n")[-2])
+    # Frozen, a dead cycle is walked by no full pass (that is the point: a thousand sockets are not walked either);
+    # the sweep gives everything back to one full collection, which frees it.
+    assert seen == {"frozen": True, "kept_by_a_full_pass": True, "freed_by_the_sweep": True}
