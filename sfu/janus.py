@@ -321,6 +321,13 @@ class JanusSession(MediaSession):
                 gone = data.get(key)
                 if gone and gone != "ok" and gone in self.feeds:
                     del self.feeds[gone]
+                    # What our subscriptions had of it is dead now, whether or not Janus says so in an offer of its
+                    # own: the same peer may publish again at once, under the same id and mids (a reloaded page),
+                    # and must then be subscribed to afresh, not taken for what the handle already has.
+                    for subscription in self.subscriptions.values():
+                        for stream in subscription.streams:
+                            if stream["feed"] == gone:
+                                stream["active"] = False
                     changed = True
             if data.get("leaving") == "ok" and data.get("reason") == "kicked":
                 self.on_event({"type": "kicked"})
@@ -548,10 +555,11 @@ class JanusSession(MediaSession):
             subscription.awaiting_answer = False
             await self.connection.message(subscription.handle, {"request": "start"},
                                           jsep={"type": "answer", "sdp": answer_sdp}, wants_event=True)
-            if subscription.dirty or self.expand(subscription) != subscription.wanted:
-                subscription.wanted = self.expand(subscription)
-                return await self.apply(subscription)
-        return None
+            # Whatever changed meanwhile (the feeds, or Janus's own offer dropping a feed that went away while the
+            # same peer published again under its id) is applied now: apply() compares what the handle has with
+            # what is wanted, not what was wanted before.
+            subscription.wanted = self.expand(subscription)
+            return await self.apply(subscription)
 
     async def configure(self, name, mid, substream):
         subscription = self.subscriptions.get(name)
