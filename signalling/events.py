@@ -7,14 +7,13 @@ event, and returns an Outbox: what the caller sends once the transaction has com
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from meetings import signals
 from meetings.models import Room
+from signalling import store
 from signalling.contract import HIDDEN_ROLES
 from signalling.models import Meeting, Participant
-from signalling import store
 from signalling.protocol import ProtocolError
 from signalling.wire import describe, describe_lobby_entry, lobby_of
 

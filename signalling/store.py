@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from meetings.models import Room
 from signalling.models import ChatMessage, Meeting, Participant
 
+
 class _DriverCursor:
     """SQLite's own cursor behind the few methods this module uses, with Django's `%s` placeholders turned into `?`
     once per statement and the driver's errors turned into Django's (an IntegrityError is still one)."""

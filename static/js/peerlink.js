@@ -171,20 +171,18 @@ export class PeerLink {
     }
   }
 
-  /** Check later that the connection came up; if not, restart ICE (the impolite side offers, the polite one asks). */
+  /**
+   * Check later that the connection came up; if not, repair it as after lost messages (recover): an offer still
+   * unanswered is sent again, a stable connection restarts ICE (the impolite side offers, the polite one asks).
+   */
   watch() {
     window.clearTimeout(this.watchdog);
     const delay = CONNECT_WATCHDOG_MS[Math.min(this.watchdogRound, CONNECT_WATCHDOG_MS.length - 1)];
     this.watchdog = window.setTimeout(() => {
       if (this.closed) return;
-      const { pc } = this;
-      if (pc.connectionState !== "connected" && pc.signalingState === "stable") {
-        this.watchdogRound += 1;
-        if (this.polite) this.mesh.signalling.sendRestartIce(this.peerId, this.mesh.link);
-        else pc.restartIce();
-      } else if (pc.connectionState !== "connected" && pc.signalingState === "have-local-offer" && !this.makingOffer) {
-        // Our offer was never answered: it, or the answer, was lost on the way (a server that shed it without a
-        // word reaching us, a socket that dropped). Send it again.
+      const { connectionState, signalingState } = this.pc;
+      const waiting = signalingState === "stable" || (signalingState === "have-local-offer" && !this.makingOffer);
+      if (connectionState !== "connected" && waiting) {
         this.watchdogRound += 1;
         this.recover();
       }
