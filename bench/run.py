@@ -77,7 +77,11 @@ CONFIGS = {
     "floor": {"workers": 1, "redis": False, "floor": True},
     "inmemory-1": {"workers": 1, "redis": False},
     "redis-1": {"workers": 1, "redis": True},
-    "redis-2": {"workers": 2, "redis": True},
+    # The peers of a room spread over two workers, as a round-robin proxy places them. As shipped, the workers hand
+    # each room's sockets to the worker the room belongs on (config.handoff); `-no-handoff`: every relay between
+    # the two workers crosses Redis.
+    "redis-2": {"workers": 2, "redis": True, "env": {"WORKER_HANDOFF": "1"}},
+    "redis-2-no-handoff": {"workers": 2, "redis": True, "env": {"WORKER_HANDOFF": "0"}},
     # A room's peers on one worker, as nginx's `hash $room_path consistent` places them (docs/deployment.md).
     "redis-2-affinity": {"workers": 2, "redis": True, "affinity": True},
     # PostgreSQL instead of SQLite (a throwaway cluster, as the tests start it: fsync off), one worker in-process.
@@ -135,7 +139,7 @@ class Target:
             return [f"room-{n}" for n in range(rooms_needed)]
         if self.spec["redis"]:
             self.redis = RedisServer(self.workdir / "redis").start()
-        env = dict(BENCH_ENV)
+        env = {**BENCH_ENV, **self.spec.get("env", {})}
         if self.spec.get("postgres"):
             self.postgres = PostgresServer().start()
             env["DATABASE_URL"] = self.postgres.url

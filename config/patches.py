@@ -7,6 +7,8 @@ These places go beyond public APIs, each for a reason:
 - config.serve sends daphne's access log through logging, replacing `AccessLogGenerator.write_entry`, so that
   the redacting filter and JSON logs apply to it (docs/operations.md).
 - signalling.layers builds on channels' in-memory layer and on channels-redis's pub/sub layer from the inside.
+- config.handoff closes a connection handed to another worker without Twisted's shutdown(), and gives a connection
+  it keeps to daphne's protocol by swapping the transport's `protocol`.
 - recordings.worker narrows aioice's `get_host_addresses` to the addresses it is told to use.
 
 The packages they touch are pinned (requirements.txt, and constraints.txt for everything). Upgrading one of them
@@ -124,6 +126,21 @@ def autobahn_lean_frames_misses():
     return missing + missing_attributes(WebSocketProtocol, ["onMessage"])
 
 
+def twisted_handoff_misses():
+    """config.handoff lets go of a handed connection by closing it without Twisted's shutdown(), which would end it
+    for the worker it was handed to, and swaps the protocol of a connection it keeps."""
+    import inspect
+
+    from twisted.internet import tcp
+
+    missing = missing_attributes(tcp.Connection, ["_shouldShutdown", "stopReading", "stopWriting", "connectionLost"])
+    if "if self._shouldShutdown:" not in inspect.getsource(tcp.Connection._closeSocket):
+        missing.append("if self._shouldShutdown: in tcp.Connection._closeSocket")
+    if "self.protocol.dataReceived(" not in inspect.getsource(tcp.Connection._dataReceived):
+        missing.append("self.protocol.dataReceived( in tcp.Connection._dataReceived")
+    return missing
+
+
 PATCHES = (
     Patch("config.serve eager writes", "Twisted", "pin Twisted back, or set WORKER_EAGER_WRITES=0",
           twisted_connection_misses),
@@ -135,6 +152,8 @@ PATCHES = (
           "closed after SIGNALLING_FLOOD_LIMIT drops instead of read slowly)", daphne_reading_valve_misses),
     Patch("config.serve lean frames", "autobahn / daphne", "pin autobahn back, or set WORKER_LEAN_FRAMES=0",
           autobahn_lean_frames_misses),
+    Patch("config.handoff connection hand-off", "Twisted", "pin Twisted back, or set WORKER_HANDOFF=0",
+          twisted_handoff_misses),
     Patch("recordings.worker ICE host addresses", "aioice", "pin aioice back, or leave RECORDER_ICE_HOST_ADDRESSES "
           "unset", aioice_misses),
 )

@@ -16,6 +16,9 @@ up four things (docs/performance.md, item 12):
 - A GIL switch interval of 0.5 ms (WORKER_SWITCH_INTERVAL, seconds; Python's default is 0.005), to bound how long
   the event loop waits for the GIL while the database thread computes. Its effect was within the benchmarks'
   noise (0.1 and 2 ms gave the same figures); it is kept as a bound, not as a measured gain.
+
+With REDIS_URL it also starts the connection hand-off between this machine's workers, which gathers each room's
+sockets on one worker (config.handoff; WORKER_HANDOFF=0 turns it off).
 """
 
 import os
@@ -81,11 +84,26 @@ def close_bad_frames_with_their_code():
     from daphne.server import Server
 
     class ConferServer(Server):
+        handoff = None
+
         def listen_success(self, port):
             self.ws_factory.setProtocolOptions(failByDrop=False)
             if os.environ.get("WORKER_LEAN_FRAMES", "1") != "0":
                 self.ws_factory.protocol = lean_websocket_protocol()
             super().listen_success(port)
+            self.start_handoff()
+
+        def start_handoff(self):
+            """Room affinity among this machine's workers (config.handoff): once, whatever the endpoints."""
+            from config import handoff
+
+            directory = handoff.configured(os.environ)
+            if directory is None or self.handoff is not None:
+                return
+            from twisted.internet import reactor
+
+            self.handoff = handoff.Handoff(reactor, self.http_factory, directory)
+            self.handoff.start()
 
     CommandLineInterface.server_class = ConferServer
 
@@ -240,7 +258,11 @@ def main():
     from config import patches
 
     eager = os.environ.get("WORKER_EAGER_WRITES", "1") != "0"
-    patches.check([patch.name for patch in patches.PATCHES if eager or "eager" not in patch.name])
+    from config import handoff
+
+    handing_off = handoff.configured(os.environ) is not None
+    patches.check([patch.name for patch in patches.PATCHES
+                   if (eager or "eager" not in patch.name) and (handing_off or "handoff" not in patch.name)])
     if eager:
         write_eagerly()
     close_bad_frames_with_their_code()

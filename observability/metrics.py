@@ -114,3 +114,13 @@ def webhook_attempt(outcome, seconds):
 
 def webhook_given_up():
     WEBHOOK_GIVEN_UP.inc()
+
+
+HANDOFFS = Counter("confer_worker_handoffs",
+                   "Room sockets handed to the worker their room belongs on (config.handoff), by outcome: handed, "
+                   "adopted, unreachable (that worker is gone), failed (its queue was full, or the client left).",
+                   ["outcome"])
+
+
+def handoff(outcome):
+    HANDOFFS.labels(outcome).inc()

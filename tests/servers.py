@@ -112,8 +112,19 @@ class Deployment:
         )
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
+            # Tests put a room's people on chosen workers to test what crosses Redis, so the workers do not gather
+            # a room's sockets (config.handoff) unless a test asks. Their hand-off directory is this deployment's
+            # own, and short: a Unix socket's path has room for 107 bytes.
+            env["WORKER_HANDOFF"] = "0"
+            env["WORKER_HANDOFF_DIR"] = self.handoff_dir
         env.update(self.extra_env)
         return env
+
+    @property
+    def handoff_dir(self):
+        if getattr(self, "_handoff_dir", None) is None:
+            self._handoff_dir = tempfile.mkdtemp(prefix="confer-handoff-")
+        return self._handoff_dir
 
     def manage(self, *args, input_text=None):
         """Run a management command against this deployment's database and return its output."""
@@ -175,6 +186,8 @@ class Deployment:
             command.stop()
         for worker in self.workers:
             worker.stop()
+        if getattr(self, "_handoff_dir", None):
+            shutil.rmtree(self._handoff_dir, ignore_errors=True)
 
 
 class ManagementCommand:
