@@ -2,6 +2,7 @@
 Bob connect to different workers and are served by one, so their relays do not cross Redis."""
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,32 @@ def test_with_hand_off_off_each_worker_serves_what_connects_to_it(tmp_path_facto
             bob.close()
     finally:
         deployment.stop()
+
+
+def test_connections_that_never_finish_a_first_line_leave_both_workers_serving(deployment):
+    workers = deployment.start_worker(), deployment.start_worker()
+    room = deployment.create_room("alice", "Half lines")
+    home, other = home_and_other(deployment, workers, room)
+    odd = []
+    for payload in (b"", f"GET /ws/rooms/{room}/".encode(), b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+                    b"GET /ws/rooms/" + b"x" * 20000):
+        connection = socket.create_connection(("127.0.0.1", other.port), timeout=5)
+        connection.sendall(payload)
+        odd.append(connection)
+    odd[2].close()  # a TLS hello, then gone
+
+    # A first line too long to be a room's is daphne's, where it connected: Twisted closes it (as it does without
+    # the hand-off), rather than leave it waiting. The others wait for their line's end.
+    answer = odd[3].recv(100)
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer
+    alice = SignallingClient(other.ws_url, room)
+    try:
+        assert alice.join(room_token(room, "user:1", "Alice", role="host"))["type"] == "welcome"
+        assert holder_of(alice, workers) is home
+        # Half a room's first line, then the rest: handed over once the line is whole, and answered there.
+        odd[1].sendall(b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert odd[1].recv(100).startswith(b"HTTP/1.1 4")  # no WebSocket headers: refused, by the room's worker
+    finally:
+        alice.close()
+        for connection in odd:
+            connection.close()
