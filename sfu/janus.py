@@ -372,9 +372,11 @@ class JanusSession(MediaSession):
             return
         if kind != "event" or "jsep" not in message:
             return
-        # An offer Janus made on its own (a feed we receive went away): the browser answers it like any other.
+        # An offer Janus made on its own: a feed we receive stopped publishing (Janus takes its streams out of every
+        # subscription at once), or an update it held back ("updating") until our last answer came. The browser
+        # answers it like any other; until then Janus sends no other offer, and we ask for no change.
         data = message.get("plugindata", {}).get("data", {})
-        self.take_offer(subscription, data, message["jsep"])
+        return self.take_offer(subscription, data, message["jsep"])
 
     def take_offer(self, subscription, data, jsep):
         if "streams" in data:
@@ -555,6 +557,11 @@ class JanusSession(MediaSession):
             subscription.awaiting_answer = False
             await self.connection.message(subscription.handle, {"request": "start"},
                                           jsep={"type": "answer", "sdp": answer_sdp}, wants_event=True)
+            if subscription.awaiting_answer:
+                # Janus sent an offer of its own right after this answer (one it held back): the browser answers
+                # that first, and what is wanted is applied after its answer.
+                subscription.dirty = True
+                return None
             # Whatever changed meanwhile (the feeds, or Janus's own offer dropping a feed that went away while the
             # same peer published again under its id) is applied now: apply() compares what the handle has with
             # what is wanted, not what was wanted before.
