@@ -317,7 +317,9 @@ class JanusSession(MediaSession):
             for publisher in data["publishers"]:
                 changed |= self.note_feed(publisher)
         if event == "event":
-            for key in ("unpublished", "leaving"):
+            # Janus tells the others "kicked" instead of "leaving" when a publisher is kicked: a seat resumed
+            # before its earlier session left the room (ID_EXISTS in join), or a participant removed.
+            for key in ("unpublished", "leaving", "kicked"):
                 gone = data.get(key)
                 if gone and gone != "ok" and gone in self.feeds:
                     del self.feeds[gone]
