@@ -51,6 +51,13 @@ class JanusStandIn:
                           jsep={"type": "offer", "sdp": "v=0 without " + feed})
         self.send(publisher_handle, {"videoroom": "event", "room": "confer-1", "unpublished": feed})
 
+    def leave(self, feed, publisher_handle):
+        """A publisher left the room before its connection closed: its streams leave every subscription without an
+        offer (Janus 1.1 sent none in this order), and the publishers hear "leaving"."""
+        for handle, pairs in self.subscribed.items():
+            self.subscribed[handle] = [pair for pair in pairs if pair[0] != feed]
+        self.send(publisher_handle, {"videoroom": "event", "room": "confer-1", "leaving": feed})
+
     def send(self, handle, data, jsep=None):
         """Janus sends an event on a handle, unasked."""
         message = {"janus": "event", "sender": handle, "plugindata": {"data": data}}
@@ -83,6 +90,9 @@ async def alice_receives_bob():
     offer = await session.subscribe("main", [SubscribedStream("bob", "audio"), SubscribedStream("bob", "video")])
     assert [s["feed"] for s in offer["streams"]] == ["bob", "bob"]
     assert await session.answer("main", "v=0 answer") is None
+    handle = session.subscriptions["main"].handle
+    janus.listeners[handle]({"janus": "webrtcup", "sender": handle})
+    await session.configure("main", "1", 2)  # the page asks for its tile's layer of his camera
     janus.requests.clear()
     events.clear()
     return janus, session, events
@@ -113,6 +123,7 @@ async def test_an_offer_janus_makes_on_its_own_reaches_the_page_and_the_republis
     assert janus.requests[1][1]["request"] == "update"
     assert [(s["feed"], s["mid"]) for s in janus.requests[1][1]["subscribe"]] == [("bob", "0"), ("bob", "1")]
     assert offer is not None and [s["feed"] for s in offer["streams"]] == ["bob", "bob"]
+    assert len(janus.requests) == 2, "the page saw his mids go: it asks for their layers again itself"
 
 
 async def test_a_kicked_publisher_leaves_the_feeds_and_is_subscribed_afresh_when_he_publishes_again():
@@ -129,3 +140,22 @@ async def test_a_kicked_publisher_leaves_the_feeds_and_is_subscribed_afresh_when
     assert janus.requests[0][0] == handle
     assert [(s["feed"], s["mid"]) for s in janus.requests[0][1]["subscribe"]] == [("bob", "0"), ("bob", "1")]
     assert [event["type"] for event in events][-1] == "offer"
+
+
+async def test_a_publisher_who_left_and_published_again_gets_the_layer_the_page_asked_for_before():
+    janus, session, events = await alice_receives_bob()
+    handle = session.subscriptions["main"].handle
+
+    # Bob's old session leaves the room first: Janus sends Alice's subscription no offer, so her page still has
+    # his streams at the same mids when he comes back under the same id, and keeps the layer it asked for.
+    janus.leave("bob", session.publisher)
+    janus.send(session.publisher, publishers("bob"))
+    await settle()
+    assert [body["request"] for _, body in janus.requests] == ["update"]
+    offer = [event for event in events if event["type"] == "offer"][-1]
+    assert [(s["mid"], s["feed"]) for s in offer["streams"]] == [("0", "bob"), ("1", "bob")]
+
+    # He is subscribed afresh, at the smallest layer: after her answer the server asks for hers again.
+    assert await session.answer("main", "v=0 answer") is None
+    assert janus.requests[1:] == [(handle, {"request": "start"}),
+                                  (handle, {"request": "configure", "streams": [{"mid": "1", "substream": 2}]})]
