@@ -278,6 +278,8 @@ class Subscription:
         self.lock = asyncio.Lock()
         self.up = False  # Janus said webrtcup: the connection carries media
         self.held_layers = {}  # mid -> substream asked for before that (see JanusSession.configure)
+        self.layers = {}  # mid -> (feed, substream): the layer the browser last asked for, and whose stream it was
+        self.layers_to_restore = {}  # mid -> substream: asked again after the browser's next answer (take_offer)
         self.released = False  # let go (unsubscribe): a refresh still on its way must not touch its handle
 
 
@@ -317,7 +319,9 @@ class JanusSession(MediaSession):
             for publisher in data["publishers"]:
                 changed |= self.note_feed(publisher)
         if event == "event":
-            for key in ("unpublished", "leaving"):
+            # Janus tells the others "kicked" instead of "leaving" when a publisher is kicked: a seat resumed
+            # before its earlier session left the room (ID_EXISTS in join), or a participant removed.
+            for key in ("unpublished", "leaving", "kicked"):
                 gone = data.get(key)
                 if gone and gone != "ok" and gone in self.feeds:
                     del self.feeds[gone]
@@ -372,22 +376,38 @@ class JanusSession(MediaSession):
             return
         if kind != "event" or "jsep" not in message:
             return
-        # An offer Janus made on its own (a feed we receive went away): the browser answers it like any other.
+        # An offer Janus made on its own: a feed we receive stopped publishing (Janus takes its streams out of every
+        # subscription at once), or an update it held back ("updating") until our last answer came. The browser
+        # answers it like any other; until then Janus sends no other offer, and we ask for no change.
         data = message.get("plugindata", {}).get("data", {})
-        self.take_offer(subscription, data, message["jsep"])
+        return self.take_offer(subscription, data, message["jsep"])
 
     def take_offer(self, subscription, data, jsep):
         if "streams" in data:
+            before = {s["mid"]: s["feed"] for s in subscription.streams if s["active"]}
             subscription.streams = [
                 {"mid": s.get("mid"), "feed": s.get("feed_id"), "feed_mid": s.get("feed_mid"), "type": s.get("type"),
                  "active": s.get("active", True) and s.get("feed_id") is not None}
                 for s in data["streams"]
             ]
+            self.note_fresh_streams(subscription, before)
         subscription.awaiting_answer = True
         streams = [{**s, "screen": self.is_screen(s["feed"], s["feed_mid"])} for s in subscription.streams if s["active"]]
         event = {"type": "offer", "subscription": subscription.name,
                  "description": {"type": jsep["type"], "sdp": jsep["sdp"]}, "streams": streams}
         return event
+
+    def note_fresh_streams(self, subscription, before):
+        """A stream subscribed afresh starts at the smallest layer (stream_request). The browser starts its mid over
+        when another feed comes there, or after an offer without it; but when the same feed comes back at the same
+        mid after an offer that still had it (its publisher went and published again, and Janus sent no offer of its
+        own meanwhile), the browser keeps the layer it asked for and would not ask again: ask for it ourselves."""
+        now = {s["mid"]: s["feed"] for s in subscription.streams if s["active"]}
+        for mid, (feed, substream) in list(subscription.layers.items()):
+            if now.get(mid) != feed:
+                del subscription.layers[mid]  # the browser starts this mid over itself
+            elif before.get(mid) != feed:
+                subscription.layers_to_restore[mid] = substream
 
     def report_lost(self):
         if not self.lost and not self.closed:
@@ -555,6 +575,12 @@ class JanusSession(MediaSession):
             subscription.awaiting_answer = False
             await self.connection.message(subscription.handle, {"request": "start"},
                                           jsep={"type": "answer", "sdp": answer_sdp}, wants_event=True)
+            await self.restore_layers(subscription)
+            if subscription.awaiting_answer:
+                # Janus sent an offer of its own right after this answer (one it held back): the browser answers
+                # that first, and what is wanted is applied after its answer.
+                subscription.dirty = True
+                return None
             # Whatever changed meanwhile (the feeds, or Janus's own offer dropping a feed that went away while the
             # same peer published again under its id) is applied now: apply() compares what the handle has with
             # what is wanted, not what was wanted before.
@@ -565,6 +591,8 @@ class JanusSession(MediaSession):
         subscription = self.subscriptions.get(name)
         if subscription is None or subscription.handle is None:
             raise MediaError(f"There is no subscription {name[:32]!r}.")
+        feed = next((s["feed"] for s in subscription.streams if s["mid"] == mid and s["active"]), None)
+        subscription.layers[mid] = (feed, substream)
         if not subscription.up:
             # A layer change makes Janus ask the publisher for a keyframe at once. Before the subscriber's
             # connection is up that keyframe is lost, and Chromium ignores keyframe requests for 300 ms after one,
@@ -575,6 +603,20 @@ class JanusSession(MediaSession):
         # Layers still held (webrtcup came a moment ago) go with this one, which wins for its mid.
         layers, subscription.held_layers = {**subscription.held_layers, mid: substream}, {}
         await self.send_layers(subscription, layers)
+
+    async def restore_layers(self, subscription):
+        """Ask again for the layers of streams subscribed afresh that the browser will not ask for (take_offer)."""
+        layers, subscription.layers_to_restore = subscription.layers_to_restore, {}
+        if not layers:
+            return
+        if not subscription.up:
+            subscription.held_layers = {**layers, **subscription.held_layers}
+            return
+        try:
+            await self.send_layers(subscription, layers)
+        except MediaError as error:
+            log.warning("could not set the layers of subscription %s of %s again: %s", subscription.name,
+                        self.peer_id, error)
 
     async def send_layers(self, subscription, layers):
         body = {"request": "configure", "streams": [{"mid": mid, "substream": n} for mid, n in layers.items()]}
