@@ -161,7 +161,14 @@ class RoomConsumer(SignallingSocket):
                  "room": describe_room(self.room)}
             )
         else:
-            await self.send_welcome(admitted.welcome, resumed=admitted.resumed)
+            # A resume on the worker where the seat's media was parked: the page keeps its connections.
+            media_kept = admitted.resumed and self.media.adopt()
+            if media_kept and admitted.meeting.media_route != "sfu":
+                await self.media.close()
+                media_kept = False
+            await self.send_welcome(admitted.welcome, resumed=admitted.resumed, media_kept=media_kept)
+            if media_kept:
+                await self.media.catch_up()
 
     async def admit(self, claims, message):
         """Take a seat; when the room's password stands in the way, check the password first, off the database
@@ -191,7 +198,7 @@ class RoomConsumer(SignallingSocket):
         client = self.scope.get("client")
         return client[0] if client else ""
 
-    async def send_welcome(self, welcome=None, resumed=False):
+    async def send_welcome(self, welcome=None, resumed=False, media_kept=False):
         welcome = dict(welcome or await db.run(seats.welcome_data, self.peer_id, write=False))
         self.seq = welcome["state"]["seq"]
         self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
@@ -205,6 +212,7 @@ class RoomConsumer(SignallingSocket):
                 "peer_id": self.peer_id,
                 "resume_secret": self.resume_secret,
                 "resumed": resumed,
+                "media_kept": media_kept,
                 "room": welcome["state"]["room"],
                 "you": {**me, "permissions": list(self.permissions)},
                 "roster": [peer for peer in welcome["state"]["peers"] if peer["peer_id"] != self.peer_id],
@@ -470,10 +478,21 @@ class RoomConsumer(SignallingSocket):
 
     # Leaving.
 
+    def park_media(self):
+        """Keep the media at the server for a resume of this seat (signalling.parking): for the resume window, and
+        as long as the sweep would still let the seat be resumed (it takes seats out at its beat)."""
+        peer_id, channel_name = self.peer_id, self.channel_name
+        self.media.park(settings.SIGNALLING_RESUME_GRACE + settings.SIGNALLING_HEARTBEAT_SECONDS,
+                        lambda: db.run(seats.seat_state, peer_id, channel_name, write=False),
+                        settings.SIGNALLING_HEARTBEAT_SECONDS)
+
     async def release_seat(self, keep_seat):
         """Give the seat up: keep it for a resume after a dropped socket, or free it on leave."""
         if hasattr(self, "media"):
-            await self.media.close()
+            if keep_seat and getattr(self, "seat", None) == "joined" and settings.SIGNALLING_RESUME_GRACE > 0:
+                self.park_media()
+            else:
+                await self.media.close()
         if getattr(self, "seat", None) is None:
             return
         self.seat = None
