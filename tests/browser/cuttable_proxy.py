@@ -19,6 +19,8 @@ class CuttableProxy:
         self.connections = set()
         self.lock = threading.Lock()
         self.closed = False
+        self.let_through = threading.Event()  # cleared while held: new connections wait before reaching the server
+        self.let_through.set()
         threading.Thread(target=self.accept, daemon=True).start()
 
     @property
@@ -30,6 +32,10 @@ class CuttableProxy:
             try:
                 client, _ = self.listener.accept()
             except OSError:
+                return
+            self.let_through.wait()
+            if self.closed:
+                client.close()
                 return
             try:
                 upstream = socket.create_connection((LOOPBACK, self.target_port))
@@ -68,7 +74,15 @@ class CuttableProxy:
         for sock in connections:
             self.drop(sock)
 
+    def hold(self):
+        """Keep new connections waiting (the browser's reconnection hangs) until release()."""
+        self.let_through.clear()
+
+    def release(self):
+        self.let_through.set()
+
     def close(self):
         self.closed = True
+        self.let_through.set()
         self.listener.close()
         self.cut()
