@@ -161,8 +161,11 @@ class RoomConsumer(SignallingSocket):
                  "room": describe_room(self.room)}
             )
         else:
-            # A resume on the worker where the seat's media was parked: the page keeps its connections.
-            media_kept = admitted.resumed and self.media.adopt()
+            # A resume on the worker where the seat's media was parked, from a page whose connections live on
+            # (not a reload): it keeps them. Else what was parked is closed and the page starts over.
+            media_kept = admitted.resumed and bool(message["resume"].get("keep_media")) and self.media.adopt()
+            if admitted.resumed and not media_kept:
+                self.media.give_up_parked()
             if media_kept and admitted.meeting.media_route != "sfu":
                 await self.media.close()
                 media_kept = False

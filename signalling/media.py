@@ -100,6 +100,10 @@ class ServerMedia:
         self.muted = set(session.muted)
         return True
 
+    def give_up_parked(self):
+        """Close what is parked for this seat: the page resumed without its connections (a reload)."""
+        parking.discard(self.socket.peer_id)
+
     async def catch_up(self):
         """Tell a page whose media was kept what it missed while away: who publishes now, and the offers it has
         not answered (made while it was away, or answered on the socket that dropped)."""

@@ -182,7 +182,8 @@ export function candidateFromWire(wire) {
  * @typedef {object} JoinOptions
  * @property {Presence} [state]                       presence to start with
  * @property {string | null} [password]              the room password, if it has one
- * @property {{peer_id: string, secret: string} | null} [resume]  an earlier seat to take back
+ * @property {{peer_id: string, secret: string, keep_media?: boolean} | null} [resume]  an earlier seat to take
+ *   back; `keep_media`: this page's connections to the media server live on, keep them
  */
 
 /**

@@ -129,6 +129,7 @@ class RoomPage {
       getToken: (name) => requestToken(this.config.tokenUrl, this.csrfToken, { name }),
       presence: () => this.controls.presence(),
       storage: sessionStorageIfAny(),
+      keepsMedia: () => !!this.sfu,
     });
     this.finished = false;
     this.wasRecording = false;
