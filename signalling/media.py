@@ -101,8 +101,9 @@ class ServerMedia:
         return True
 
     def give_up_parked(self):
-        """Close what is parked for this seat: the page resumed without its connections (a reload)."""
-        parking.discard(self.socket.peer_id)
+        """Close what is parked for this seat: the page resumed without its connections (a reload). It joins the
+        media server's room again at once, so the room is not destroyed as empty meanwhile."""
+        parking.discard(self.socket.peer_id, destroy_room=False)
 
     async def catch_up(self):
         """Tell a page whose media was kept what it missed while away: who publishes now, and the offers it has

@@ -68,12 +68,13 @@ class Parking:
             return None
         return parked.session
 
-    def discard(self, peer_id):
-        """Close what is parked for this seat (it is being given up some other way)."""
+    def discard(self, peer_id, destroy_room=True):
+        """Close what is parked for this seat (it is being given up some other way). `destroy_room` false: the seat
+        is joining the room again right now, so the room must not be destroyed as empty under it."""
         parked = self.parked.pop(peer_id, None)
         if parked is not None:
             parked.task.cancel()
-            asyncio.ensure_future(self.close(parked, "given up"))
+            asyncio.ensure_future(self.close(parked, "given up", destroy_room=destroy_room))
 
     def holds(self, peer_id):
         return peer_id in self.parked

@@ -110,6 +110,15 @@ async def test_bobs_parked_media_is_closed_without_destroying_the_room_when_the_
     assert not parking.holds("p_bob")
 
 
+async def test_a_reloaded_page_resuming_bobs_seat_closes_his_parked_media_but_not_the_room():
+    parking, session = Parking(), StandInSession()
+    parking.park("p_bob", session, 60, Seat("away"), 60)
+    parking.discard("p_bob", destroy_room=False)  # his page joins the room again at once
+    assert await closed_in_time(session)
+    assert session.destroy_room is False
+    assert not parking.holds("p_bob")
+
+
 async def test_parking_bobs_media_again_closes_what_was_parked_for_him_before():
     parking, first, second = Parking(), StandInSession(), StandInSession()
     parking.park("p_bob", first, 60, Seat("away"), 60)
