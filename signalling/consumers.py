@@ -21,13 +21,16 @@ from signalling.ice import ice_configuration
 from signalling.media import ServerMedia
 from signalling.protocol import ProtocolError, UserError
 from signalling.publish import apublish, room_group
-from signalling.socket import SignallingSocket
+from signalling.parking import parking
+from signalling.socket import LOCAL_SOCKETS, SignallingSocket
 from signalling.wire import describe_room
 
 log = logging.getLogger(__name__)
 
 # How long a room event that came before its predecessors waits for them (see room_event).
 REORDER_SECONDS = 0.25
+# How long a resume waits for the socket it moved the seat from, on this worker, to park the seat's media.
+MOVED_MEDIA_WAIT = 1.0
 
 # What a notice makes the addressed socket do: close with this error, its seat already gone.
 CLOSING_NOTICES = {
@@ -163,7 +166,10 @@ class RoomConsumer(SignallingSocket):
         else:
             # A resume on the worker where the seat's media was parked, from a page whose connections live on
             # (not a reload): it keeps them. Else what was parked is closed and the page starts over.
-            media_kept = admitted.resumed and bool(message["resume"].get("keep_media")) and self.media.adopt()
+            keep_media = admitted.resumed and bool(message["resume"].get("keep_media"))
+            if keep_media and self.moved_from_this_worker(admitted.outbox):
+                await parking.wait_for(self.peer_id, MOVED_MEDIA_WAIT)
+            media_kept = keep_media and self.media.adopt()
             if admitted.resumed and not media_kept:
                 self.media.give_up_parked()
             if media_kept and admitted.meeting.media_route != "sfu":
@@ -172,6 +178,11 @@ class RoomConsumer(SignallingSocket):
             await self.send_welcome(admitted.welcome, resumed=admitted.resumed, media_kept=media_kept)
             if media_kept:
                 await self.media.catch_up()
+
+    def moved_from_this_worker(self, outbox):
+        """Return whether the seat this socket resumed was still held by another socket of this worker (it had not
+        noticed its drop yet): told `moved`, that socket parks its media for this one."""
+        return any(fields["action"] == "moved" and channel in LOCAL_SOCKETS for channel, fields in outbox.notices)
 
     async def admit(self, claims, message):
         """Take a seat; when the room's password stands in the way, check the password first, off the database
@@ -461,8 +472,12 @@ class RoomConsumer(SignallingSocket):
                 return
             self.seat = None  # the roster no longer holds it
             housekeeping.forget(self)
-            # Cut the media at the server before the socket closes: a client that lingers sends to nobody.
-            await self.media.close(kick=action == "removed")
+            if action == "moved" and settings.SIGNALLING_RESUME_GRACE > 0:
+                # The seat was resumed on a new socket before this one noticed its drop: keep the media for it.
+                self.park_media()
+            else:
+                # Cut the media at the server before the socket closes: a client that lingers sends to nobody.
+                await self.media.close(kick=action == "removed")
             code, text = CLOSING_NOTICES[action]
             # Who ended the meeting: the one who did is told it was them, the others who it was.
             details = {"by": notice.get("by")} if action == "ended" else {}

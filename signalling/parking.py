@@ -45,6 +45,7 @@ class Parking:
     def __init__(self, clock=time.monotonic):
         self.clock = clock
         self.parked = {}  # peer id -> Parked
+        self.awaited = {}  # peer id -> asyncio.Event set when its media is parked (see wait_for)
 
     def park(self, peer_id, session, seconds, seat_state, every):
         """Keep `session` for `seconds`. `seat_state()` (async) says where the seat is now: "away" (still held
@@ -56,6 +57,23 @@ class Parking:
         self.parked[peer_id] = parked
         parked.task = loop.create_task(self.look_after(parked, seat_state, every))
         log.info("parked the media of %s for %s s", peer_id, seconds)
+        arrived = self.awaited.pop(peer_id, None)
+        if arrived is not None:
+            arrived.set()
+
+    async def wait_for(self, peer_id, timeout):
+        """Wait up to `timeout` seconds for this seat's media to be parked: a resume that reached this worker
+        before its old socket here had noticed the drop moves the seat, and the old socket parks it in its turn."""
+        if peer_id in self.parked:
+            return
+        arrived = self.awaited.setdefault(peer_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(arrived.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            if self.awaited.get(peer_id) is arrived and not arrived.is_set():
+                del self.awaited[peer_id]
 
     def take(self, peer_id):
         """Return the session parked for this seat on this event loop (it stops being looked after), or None."""

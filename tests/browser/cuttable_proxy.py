@@ -17,6 +17,8 @@ class CuttableProxy:
         self.listener.listen(64)
         self.port = self.listener.getsockname()[1]
         self.connections = set()
+        self.upstreams = set()  # the server's ends, left open (unread, silent) by a cut the server must not notice
+        self.quietly = False
         self.lock = threading.Lock()
         self.closed = False
         self.let_through = threading.Event()  # cleared while held: new connections wait before reaching the server
@@ -44,6 +46,7 @@ class CuttableProxy:
                 continue
             with self.lock:
                 self.connections.update({client, upstream})
+                self.upstreams.add(upstream)
             threading.Thread(target=self.pipe, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self.pipe, args=(upstream, client), daemon=True).start()
 
@@ -55,7 +58,8 @@ class CuttableProxy:
             pass
         finally:
             for sock in (source, destination):
-                self.drop(sock)
+                if not (self.quietly and sock in self.upstreams):
+                    self.drop(sock)
 
     def drop(self, sock):
         with self.lock:
@@ -67,10 +71,12 @@ class CuttableProxy:
             pass
         sock.close()
 
-    def cut(self):
-        """Drop every open connection at once."""
+    def cut(self, server_notices=True):
+        """Drop every open connection at once. With `server_notices` false only the browser's ends are dropped:
+        the server's stay open and silent, as when a network goes away without a word (it finds out later)."""
+        self.quietly = not server_notices
         with self.lock:
-            connections = list(self.connections)
+            connections = [sock for sock in self.connections if server_notices or sock not in self.upstreams]
         for sock in connections:
             self.drop(sock)
 
@@ -83,6 +89,7 @@ class CuttableProxy:
 
     def close(self):
         self.closed = True
+        self.quietly = False
         self.let_through.set()
         self.listener.close()
         self.cut()

@@ -125,3 +125,19 @@ async def test_parking_bobs_media_again_closes_what_was_parked_for_him_before():
     parking.park("p_bob", second, 60, Seat("away"), 60)  # parked again: what was there is given up
     assert await closed_in_time(first)
     assert not second.closed and parking.take("p_bob") is second
+
+
+async def test_a_resume_that_moved_bobs_seat_waits_for_his_old_socket_to_park_his_media():
+    parking, session = Parking(), StandInSession()
+    waiting = asyncio.ensure_future(parking.wait_for("p_bob", WAIT))
+    await asyncio.sleep(0)  # the resume is waiting; his old socket parks the media in its own turn
+    assert not waiting.done()
+    parking.park("p_bob", session, 60, Seat("elsewhere"), 60)
+    await asyncio.wait_for(waiting, WAIT)
+    assert parking.take("p_bob") is session
+
+
+async def test_a_resume_that_moved_bobs_seat_from_a_socket_with_nothing_parked_waits_only_so_long():
+    parking = Parking()
+    await parking.wait_for("p_bob", 0.05)
+    assert parking.take("p_bob") is None and not parking.awaited
