@@ -83,8 +83,18 @@ class MediaSession:
         """Cut this participant's media off at the server, whatever its browser does."""
         raise NotImplementedError
 
-    async def close(self):
-        """Leave the room and free everything this session holds on the server."""
+    def current_feeds(self):
+        """Return a "feeds" event of who publishes what now (for a page that resumed and missed some)."""
+        raise NotImplementedError
+
+    def pending_offers(self):
+        """Return the offer events still waiting for the browser's answer (a page that resumed may have missed
+        them, or its answer may have been lost with its old socket)."""
+        raise NotImplementedError
+
+    async def close(self, destroy_room=True):
+        """Leave the room and free everything this session holds on the server; the last one out destroys the
+        room unless `destroy_room` is false (someone else holds this participant's place there now)."""
         raise NotImplementedError
 
 

@@ -281,6 +281,7 @@ class Subscription:
         self.layers = {}  # mid -> (feed, substream): the layer the browser last asked for, and whose stream it was
         self.layers_to_restore = {}  # mid -> substream: asked again after the browser's next answer (take_offer)
         self.released = False  # let go (unsubscribe): a refresh still on its way must not touch its handle
+        self.last_offer = None  # the offer event last made: sent again to a page that resumed without answering it
 
 
 class JanusSession(MediaSession):
@@ -357,9 +358,16 @@ class JanusSession(MediaSession):
         self.feeds[feed] = streams
         return True
 
-    def report_feeds(self):
+    def current_feeds(self):
         feeds = [{"peer_id": feed, "streams": streams} for feed, streams in sorted(self.feeds.items())]
-        self.on_event({"type": "feeds", "feeds": feeds})
+        return {"type": "feeds", "feeds": feeds}
+
+    def report_feeds(self):
+        self.on_event(self.current_feeds())
+
+    def pending_offers(self):
+        return [s.last_offer for s in self.subscriptions.values()
+                if s.awaiting_answer and s.last_offer is not None and not s.released]
 
     def listen_subscriber(self, subscription, message):
         kind = message.get("janus")
@@ -395,6 +403,7 @@ class JanusSession(MediaSession):
         streams = [{**s, "screen": self.is_screen(s["feed"], s["feed_mid"])} for s in subscription.streams if s["active"]]
         event = {"type": "offer", "subscription": subscription.name,
                  "description": {"type": jsep["type"], "sdp": jsep["sdp"]}, "streams": streams}
+        subscription.last_offer = event
         return event
 
     def note_fresh_streams(self, subscription, before):
@@ -662,7 +671,7 @@ class JanusSession(MediaSession):
         with contextlib.suppress(MediaError):
             await self.connection.message(self.publisher, body)
 
-    async def close(self):
+    async def close(self, destroy_room=True):
         if self.closed:
             return
         self.closed = True
@@ -675,7 +684,8 @@ class JanusSession(MediaSession):
         for handle in handles:
             await self.connection.detach(handle)
         if self.publisher is not None:
-            await self.destroy_room_if_empty()
+            if destroy_room:
+                await self.destroy_room_if_empty()
             await self.connection.detach(self.publisher)
 
     async def destroy_room_if_empty(self):

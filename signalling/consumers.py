@@ -21,13 +21,16 @@ from signalling.ice import ice_configuration
 from signalling.media import ServerMedia
 from signalling.protocol import ProtocolError, UserError
 from signalling.publish import apublish, room_group
-from signalling.socket import SignallingSocket
+from signalling.parking import parking
+from signalling.socket import LOCAL_SOCKETS, SignallingSocket
 from signalling.wire import describe_room
 
 log = logging.getLogger(__name__)
 
 # How long a room event that came before its predecessors waits for them (see room_event).
 REORDER_SECONDS = 0.25
+# How long a resume waits for the socket it moved the seat from, on this worker, to park the seat's media.
+MOVED_MEDIA_WAIT = 1.0
 
 # What a notice makes the addressed socket do: close with this error, its seat already gone.
 CLOSING_NOTICES = {
@@ -161,7 +164,25 @@ class RoomConsumer(SignallingSocket):
                  "room": describe_room(self.room)}
             )
         else:
-            await self.send_welcome(admitted.welcome, resumed=admitted.resumed)
+            # A resume on the worker where the seat's media was parked, from a page whose connections live on
+            # (not a reload): it keeps them. Else what was parked is closed and the page starts over.
+            keep_media = admitted.resumed and bool(message["resume"].get("keep_media"))
+            if keep_media and self.moved_from_this_worker(admitted.outbox):
+                await parking.wait_for(self.peer_id, MOVED_MEDIA_WAIT)
+            media_kept = keep_media and self.media.adopt()
+            if admitted.resumed and not media_kept:
+                self.media.give_up_parked()
+            if media_kept and admitted.meeting.media_route != "sfu":
+                await self.media.close()
+                media_kept = False
+            await self.send_welcome(admitted.welcome, resumed=admitted.resumed, media_kept=media_kept)
+            if media_kept:
+                await self.media.catch_up()
+
+    def moved_from_this_worker(self, outbox):
+        """Return whether the seat this socket resumed was still held by another socket of this worker (it had not
+        noticed its drop yet): told `moved`, that socket parks its media for this one."""
+        return any(fields["action"] == "moved" and channel in LOCAL_SOCKETS for channel, fields in outbox.notices)
 
     async def admit(self, claims, message):
         """Take a seat; when the room's password stands in the way, check the password first, off the database
@@ -191,7 +212,7 @@ class RoomConsumer(SignallingSocket):
         client = self.scope.get("client")
         return client[0] if client else ""
 
-    async def send_welcome(self, welcome=None, resumed=False):
+    async def send_welcome(self, welcome=None, resumed=False, media_kept=False):
         welcome = dict(welcome or await db.run(seats.welcome_data, self.peer_id, write=False))
         self.seq = welcome["state"]["seq"]
         self.early = {seq: event for seq, event in self.early.items() if seq > self.seq}
@@ -205,6 +226,7 @@ class RoomConsumer(SignallingSocket):
                 "peer_id": self.peer_id,
                 "resume_secret": self.resume_secret,
                 "resumed": resumed,
+                "media_kept": media_kept,
                 "room": welcome["state"]["room"],
                 "you": {**me, "permissions": list(self.permissions)},
                 "roster": [peer for peer in welcome["state"]["peers"] if peer["peer_id"] != self.peer_id],
@@ -450,8 +472,12 @@ class RoomConsumer(SignallingSocket):
                 return
             self.seat = None  # the roster no longer holds it
             housekeeping.forget(self)
-            # Cut the media at the server before the socket closes: a client that lingers sends to nobody.
-            await self.media.close(kick=action == "removed")
+            if action == "moved" and settings.SIGNALLING_RESUME_GRACE > 0:
+                # The seat was resumed on a new socket before this one noticed its drop: keep the media for it.
+                self.park_media()
+            else:
+                # Cut the media at the server before the socket closes: a client that lingers sends to nobody.
+                await self.media.close(kick=action == "removed")
             code, text = CLOSING_NOTICES[action]
             # Who ended the meeting: the one who did is told it was them, the others who it was.
             details = {"by": notice.get("by")} if action == "ended" else {}
@@ -470,10 +496,21 @@ class RoomConsumer(SignallingSocket):
 
     # Leaving.
 
+    def park_media(self):
+        """Keep the media at the server for a resume of this seat (signalling.parking): for the resume window, and
+        as long as the sweep would still let the seat be resumed (it takes seats out at its beat)."""
+        peer_id, channel_name = self.peer_id, self.channel_name
+        self.media.park(settings.SIGNALLING_RESUME_GRACE + settings.SIGNALLING_HEARTBEAT_SECONDS,
+                        lambda: db.run(seats.seat_state, peer_id, channel_name, write=False),
+                        settings.SIGNALLING_HEARTBEAT_SECONDS)
+
     async def release_seat(self, keep_seat):
         """Give the seat up: keep it for a resume after a dropped socket, or free it on leave."""
         if hasattr(self, "media"):
-            await self.media.close()
+            if keep_seat and getattr(self, "seat", None) == "joined" and settings.SIGNALLING_RESUME_GRACE > 0:
+                self.park_media()
+            else:
+                await self.media.close()
         if getattr(self, "seat", None) is None:
             return
         self.seat = None

@@ -5,6 +5,9 @@ a MediaSession (sfu.backend) on the Janus instance its meeting is placed on. Wha
 who talks, an offer it made, the instance gone) comes back through the socket's own door (`post`), one message at a
 time like everything else, and goes out as `sfu-*` messages.
 
+A socket that drops with its seat kept for a resume parks its session on this worker instead of closing it
+(signalling.parking); a socket that resumes the seat here adopts it, and the page keeps its connections.
+
 Moderation stays Confer's: a removal kicks the participant from the Janus room before its socket closes, and a
 moderator's mute makes Janus stop forwarding that source until the participant turns it on again.
 """
@@ -15,6 +18,7 @@ import logging
 from meetings import actions
 from sfu.backend import MediaError, SubscribedStream, get_backend
 from signalling import db
+from signalling.parking import parking
 from signalling.protocol import UserError, check_published_shape
 
 log = logging.getLogger(__name__)
@@ -58,7 +62,7 @@ class ServerMedia:
         except actions.Refused as refusal:
             raise UserError(refusal.code, refusal.message, in_reply_to) from None
         session = backend.session(placed.result, room_name(meeting_id), socket.peer_id, socket.claims.name,
-                                  lambda event, owner=socket: owner.post({"type": "media.event", "event": event}))
+                                  self.poster())
         session.muted = set(self.muted)
         try:
             await session.join()
@@ -69,6 +73,47 @@ class ServerMedia:
         self.session = session
         self.lost_instance = None
         return session
+
+    def poster(self):
+        """Return what a session calls with its events: they come to this socket through its door."""
+        socket = self.socket
+        return lambda event: socket.post({"type": "media.event", "event": event})
+
+    # A dropped socket and a resume (signalling.parking).
+
+    def park(self, seconds, seat_state, every):
+        """Keep this socket's session at the media server for a resume of its seat on this worker; return whether
+        there was one to keep."""
+        session, self.session = self.session, None
+        if session is None or session.lost or session.closed:
+            return False
+        parking.park(self.socket.peer_id, session, seconds, seat_state, every)
+        return True
+
+    def adopt(self):
+        """Take over the session parked for this seat, if this worker holds one; return whether it did."""
+        session = parking.take(self.socket.peer_id)
+        if session is None:
+            return False
+        session.on_event = self.poster()
+        self.session = session
+        self.muted = set(session.muted)
+        return True
+
+    def give_up_parked(self):
+        """Close what is parked for this seat: the page resumed without its connections (a reload). It joins the
+        media server's room again at once, so the room is not destroyed as empty meanwhile."""
+        parking.discard(self.socket.peer_id, destroy_room=False)
+
+    async def catch_up(self):
+        """Tell a page whose media was kept what it missed while away: who publishes now, and the offers it has
+        not answered (made while it was away, or answered on the socket that dropped)."""
+        session = self.session
+        if session is None:
+            return
+        await self.on_event(session.current_feeds())
+        for offer in session.pending_offers():
+            await self.send_offer(offer)
 
     async def call(self, in_reply_to, step):
         """Run `step(session)`; a media server failure is a user error naming the message."""

@@ -179,7 +179,8 @@ def _subscribed_stream(value):
 # Which browser-to-browser connection a relayed message is for: absent for the media one, "data" for the data-only
 # connection a meeting through the server opens for files.
 _link = _nullable(_one_of("data"))
-_resume = _nullable(_object({"peer_id": (_peer_id, True), "secret": (_string(64), True)}))
+_resume = _nullable(_object({"peer_id": (_peer_id, True), "secret": (_string(64), True),
+                              "keep_media": (_boolean, False)}))
 _media_kind = _one_of("audio", "video", "screen")
 
 # What each client message may hold: {type: {field: (check, required)}}, and whether it needs a joined socket.

@@ -56,6 +56,15 @@ def disconnected(peer_id, channel_name):
         return outbox
 
 
+def seat_state(peer_id, channel_name):
+    """Return where a seat is for the socket on `channel_name` that dropped: "away" (still its, held for a resume),
+    "elsewhere" (another socket holds it now) or "gone" (left, removed, replaced, timed out)."""
+    held_by = Participant.objects.filter(peer_id=peer_id).values_list("channel_name", flat=True).first()
+    if held_by is None:
+        return "gone"
+    return "away" if held_by == channel_name else "elsewhere"
+
+
 def update_presence(peer_id, changes):
     """Change a participant's microphone / camera / screen / hand state; return the Outbox."""
     with transaction.atomic():

@@ -40,10 +40,13 @@ export class RoomConnection extends EventTarget {
    * @param {(name: string) => Promise<TokenGrant>} options.getToken   throws {status, retry, message} on refusal
    * @param {() => object} options.presence        what this client sends now ({audio, video, screen, hand})
    * @param {Storage | null} [options.storage]     where the resume ticket is kept (sessionStorage: per tab)
+   * @param {() => boolean} [options.keepsMedia]   whether the page holds connections to the media server that a
+   *   resume of this page's own seat could carry on with (the server then keeps its side: `keep_media`)
    * @param {typeof SignallingClient} [options.Client]
    * @param {{setTimeout: Function, clearTimeout: Function, setInterval: Function, clearInterval: Function}} [options.timers]
    */
-  constructor({ slug, getToken, presence, storage = null, Client = SignallingClient, timers = globalThis }) {
+  constructor({ slug, getToken, presence, storage = null, Client = SignallingClient, timers = globalThis,
+                keepsMedia = () => false }) {
     super();
     this.slug = slug;
     this.getToken = getToken;
@@ -51,6 +54,7 @@ export class RoomConnection extends EventTarget {
     this.storage = storage;
     this.Client = Client;
     this.timers = timers;
+    this.keepsMedia = keepsMedia;
     /** @type {SignallingClient | null} */
     this.client = null;
     this.name = "";
@@ -76,6 +80,19 @@ export class RoomConnection extends EventTarget {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The resume ticket to join with: after a drop of this page's own socket, it asks the server to keep the media
+   * its connections to the media server carry (a reloaded page has none to keep).
+   * @param {import("./protocol.js").SignallingClient | null} previous
+   */
+  resumeFor(previous) {
+    const ticket = this.resumeTicket();
+    if (ticket && previous && previous.peerId === ticket.peer_id && this.keepsMedia()) {
+      return { ...ticket, keep_media: true };
+    }
+    return ticket;
   }
 
   saveTicket(welcome) {
@@ -131,7 +148,7 @@ export class RoomConnection extends EventTarget {
     this.emit("client", { client });
     let welcome;
     try {
-      welcome = await client.connect({ state: this.presence(), password: this.password, resume: this.resumeTicket() });
+      welcome = await client.connect({ state: this.presence(), password: this.password, resume: this.resumeFor(previous) });
     } catch {
       return; // onClose decides what happens next
     }

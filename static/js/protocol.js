@@ -131,6 +131,7 @@ export function isPoliteTowards(me, other) {
  * @property {RoomState} state
  * @property {string} resume_secret   keep it (sessionStorage) to take the seat back after a drop
  * @property {boolean} resumed        true when this join took an earlier seat back (same peer_id)
+ * @property {boolean} [media_kept]   true when the server kept our media through the server across the drop
  * @property {RTCIceServer[]} ice_servers
  * @property {RTCIceTransportPolicy} ice_transport_policy
  * @property {string | null} [ice_servers_expire_at]  ISO 8601; ask for fresh servers before then
@@ -181,7 +182,8 @@ export function candidateFromWire(wire) {
  * @typedef {object} JoinOptions
  * @property {Presence} [state]                       presence to start with
  * @property {string | null} [password]              the room password, if it has one
- * @property {{peer_id: string, secret: string} | null} [resume]  an earlier seat to take back
+ * @property {{peer_id: string, secret: string, keep_media?: boolean} | null} [resume]  an earlier seat to take
+ *   back; `keep_media`: this page's connections to the media server live on, keep them
  */
 
 /**

@@ -129,6 +129,7 @@ class RoomPage {
       getToken: (name) => requestToken(this.config.tokenUrl, this.csrfToken, { name }),
       presence: () => this.controls.presence(),
       storage: sessionStorageIfAny(),
+      keepsMedia: () => !!this.sfu,
     });
     this.finished = false;
     this.wasRecording = false;
@@ -237,8 +238,9 @@ class RoomPage {
       // Our seat was kept: the media connections carried on peer to peer while the socket was away.
       this.mesh.rebind(client);
     } else if (keptSeat && route === "sfu" && this.sfu) {
-      // The server dropped our media with the old socket: publish and subscribe again over the new one.
-      this.sfu.rebind(client);
+      // Our connections to the media server carried on if the server kept them (welcome's media_kept); if not,
+      // publish and subscribe again over the new socket.
+      this.sfu.rebind(client, !!welcome.media_kept);
       this.dataLinks?.rebind(client);
     } else {
       this.dropConnection();

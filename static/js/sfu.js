@@ -120,13 +120,34 @@ export class SfuClient extends EventTarget {
     this.connect();
   }
 
-  /** Carry on over a new signalling client that resumed our seat: the server dropped our media, so start over. */
-  rebind(signalling) {
+  /**
+   * Carry on over a new signalling client that resumed our seat. When the server kept our media (`mediaKept`:
+   * welcome's `media_kept`), our connections to the media server carry on and only their signalling moves to the
+   * new socket: the server sends who publishes now and any offer we have not answered. Otherwise it dropped our
+   * media with the old socket, so start over.
+   * @param {SignallingClient} signalling @param {boolean} [mediaKept]
+   */
+  rebind(signalling, mediaKept = false) {
     this.unlisten();
     this.signalling = signalling;
-    this.restart();
+    if (mediaKept) this.resumeSignalling();
+    else this.restart();
     this.listen();
     this.reconcile();
+  }
+
+  /** Our media was kept: send again what the old socket may have lost, and ask for what we want now. */
+  resumeSignalling() {
+    const pc = this.publisher;
+    if (pc && pc.signalingState === "have-local-offer") {
+      // Its answer (or the offer itself) went with the old socket: offer again over the new one.
+      pc.setLocalDescription({ type: "rollback" })
+        .then(() => this.offer())
+        .catch((error) => this.emit("failure", { peerId: "", error }));
+    } else if (pc && this.renegotiate) {
+      void this.offer();
+    }
+    this.updateSubscription(true);
   }
 
   connect() {

@@ -113,7 +113,7 @@ class Storage {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function makeConnection({ tokenRefusal = null } = {}) {
+function makeConnection({ tokenRefusal = null, keepsMedia = undefined } = {}) {
   FakeClient.made = [];
   const timers = new Timers();
   const storage = new Storage();
@@ -128,6 +128,7 @@ function makeConnection({ tokenRefusal = null } = {}) {
     storage,
     Client: FakeClient,
     timers,
+    keepsMedia,
   });
   for (const type of ["connecting", "client", "lobby", "joined", "reconnecting", "password", "ended"]) {
     connection.addEventListener(type, (event) => events.push([type, event.detail]));
@@ -159,6 +160,25 @@ const cases = {
     const joins = events.filter(([type]) => type === "joined");
     assert.equal(joins.length, 2);
     assert.equal(joins[1][1].keptSeat, true, "the same seat: the media connections carry on");
+  },
+
+  async "a page holding media through the server asks to keep it when its socket drops, not when it reloads"() {
+    const { connection, timers, storage } = makeConnection({ keepsMedia: () => true });
+    connection.start("Bob");
+    await settle();
+    FakeClient.made[0].resolve({ ...WELCOME, peer_id: "p_bob" });
+    await settle();
+    FakeClient.made[0].closeWith(1006);
+    await timers.runDue();
+    await settle();
+    assert.deepEqual(FakeClient.made[1].joinedWith.resume, { peer_id: "p_bob", secret: "s3cret", keep_media: true });
+
+    // The same tab reloaded: the ticket is there, the connections are not.
+    const reloaded = makeConnection({ keepsMedia: () => true });
+    reloaded.storage.setItem(reloaded.connection.ticketKey, storage.getItem(connection.ticketKey));
+    reloaded.connection.start("Bob");
+    await settle();
+    assert.deepEqual(FakeClient.made[0].joinedWith.resume, { peer_id: "p_bob", secret: "s3cret" });
   },
 
   async "an expired token is replaced at once, without a back-off"() {

@@ -29,6 +29,17 @@ class FakeSignalling extends EventTarget {
   feeds(feeds) { this.dispatchEvent(new CustomEvent("sfu-feeds", { detail: { feeds } })); }
 }
 
+/** Stands in for an RTCPeerConnection that is up and has nothing waiting. */
+class FakeConnection {
+  constructor() {
+    this.signalingState = "stable";
+    this.connectionState = "connected";
+    this.closed = false;
+  }
+  close() { this.closed = true; this.connectionState = "closed"; }
+  getStats() { return Promise.resolve(new Map()); }
+}
+
 const FEEDS = [
   { peer_id: "p_a", streams: [{ mid: "0", type: "audio" }, { mid: "1", type: "video" }] },
   { peer_id: "p_b", streams: [{ mid: "0", type: "audio" }, { mid: "1", type: "video" }] },
@@ -105,6 +116,37 @@ const cases = {
     assert.deepEqual(audios(subscriptions(signalling).at(-1)), ["p_a", "p_b", "p_c"], "a newcomer is heard at once");
     client.setLayout(new Set(["p_b", "p_c"]));
     assert.deepEqual(videos(subscriptions(signalling).at(-1)), ["p_b", "p_c"]);
+    client.close();
+  },
+  "a resume whose media the server kept keeps both connections and signals over the new client only": () => {
+    const old = new FakeSignalling();
+    const client = new SfuClient({ signalling: old, localStream: null });
+    client.start();
+    const publisher = new FakeConnection(), subscriber = new FakeConnection();
+    Object.assign(client, { publisher, subscriber });
+    const resumed = new FakeSignalling();
+    client.rebind(resumed, true);
+    assert.equal(client.publisher, publisher, "the same publisher connection");
+    assert.equal(client.subscriber, subscriber, "the same subscriber connection");
+    assert.ok(!publisher.closed && !subscriber.closed);
+    assert.equal(client.signalling, resumed);
+    assert.equal(subscriptions(resumed).length, 1, "the subscription asked for again over the new socket");
+    const before = old.sent.length;
+    resumed.dispatchEvent(new CustomEvent("peer-joined", { detail: { peer: { peer_id: "p_c", name: "C" } } }));
+    old.dispatchEvent(new CustomEvent("peer-joined", { detail: { peer: { peer_id: "p_d", name: "D" } } }));
+    assert.equal(old.sent.length, before, "nothing more goes over the old socket");
+    assert.deepEqual(subscriptions(resumed).at(-1).streams.filter((s) => s.kind === "audio").map((s) => s.feed),
+      ["p_a", "p_b", "p_c"]);
+    client.close();
+  },
+  "a resume whose media the server dropped starts both connections over": () => {
+    const client = new SfuClient({ signalling: new FakeSignalling(), localStream: null });
+    client.start();
+    const publisher = new FakeConnection(), subscriber = new FakeConnection();
+    Object.assign(client, { publisher, subscriber });
+    client.rebind(new FakeSignalling(), false);
+    assert.ok(publisher.closed && subscriber.closed, "both closed");
+    assert.equal(client.publisher, null);
     client.close();
   },
 };

@@ -16,6 +16,8 @@ def cases(folder):
     "a shared screen asks for no simulcast layer, a camera does",
     "each video gets its tile's layer under the congestion cap, and a screen is never capped",
     "the client subscribes to the visible videos and follows the page as it scrolls",
+    "a resume whose media the server kept keeps both connections and signals over the new client only",
+    "a resume whose media the server dropped starts both connections over",
 ])
 def test_the_sfu_client(browser_modules, name):  # noqa: F811
     results = cases(browser_modules)

@@ -133,6 +133,7 @@ def connection_cases(browser_modules):
 
 CASES = [
     "a dropped socket is resumed with the saved ticket after a back-off",
+    "a page holding media through the server asks to keep it when its socket drops, not when it reloads",
     "an expired token is replaced at once, without a back-off",
     "a removal ends the meeting and forgets the ticket",
     "a full room offers to try again later",
