@@ -178,7 +178,7 @@ class Handoff:
         """Adopt every connection handed to this worker: each becomes daphne's, fed the bytes read before."""
         while True:
             try:
-                data, fds, _flags, _address = socket.recv_fds(self.inbox, DATAGRAM_LIMIT, 4)
+                data, fds, _flags, _address = socket.recv_fds(self.inbox, DATAGRAM_LIMIT, 4, socket.MSG_CMSG_CLOEXEC)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as error:
@@ -186,8 +186,12 @@ class Handoff:
                 return
             for extra in fds[1:]:
                 os.close(extra)
-            if fds:
+            if not fds:
+                continue
+            try:
                 self.adopt(fds[0], data)
+            except Exception:  # one connection's failure must not take the reactor's reader of the inbox with it
+                log.exception("connection hand-off: adopting a connection failed")
 
     def adopt(self, fd, data):
         try:

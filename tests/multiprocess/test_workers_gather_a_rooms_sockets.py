@@ -1,6 +1,7 @@
 """Two workers on one machine hand a room's sockets to the worker the room belongs on (config.handoff): Alice and
 Bob connect to different workers and are served by one, so their relays do not cross Redis."""
 
+import array
 import os
 import socket
 from pathlib import Path
@@ -160,3 +161,26 @@ def test_connections_that_never_finish_a_first_line_leave_both_workers_serving(d
         alice.close()
         for connection in odd:
             connection.close()
+
+
+def test_whatever_else_reaches_a_workers_hand_off_socket_is_dropped_and_hand_offs_go_on(deployment):
+    workers = deployment.start_worker(), deployment.start_worker()
+    room = deployment.create_room("alice", "Odd datagrams")
+    home, other = home_and_other(deployment, workers, room)
+    home_socket = next(Path(deployment.handoff_dir).glob(f"{home.process.pid}-*.sock"))
+    ours, theirs = socket.socketpair()
+    listening = socket.create_server(("127.0.0.1", 0))
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+        sender.sendto(b"no descriptor at all", str(home_socket))
+        for fd in (ours.fileno(), listening.fileno()):  # a Unix socket's; a TCP socket that is not a connection
+            sender.sendmsg([b"confer-handoff-1\nGET /ws/rooms/x/ HTTP/1.1\r\n"],
+                           [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))], 0, str(home_socket))
+    for leftover in (ours, theirs, listening):
+        leftover.close()
+
+    alice = SignallingClient(other.ws_url, room)
+    try:
+        assert alice.join(room_token(room, "user:1", "Alice", role="host"))["type"] == "welcome"
+        assert holder_of(alice, workers) is home
+    finally:
+        alice.close()
