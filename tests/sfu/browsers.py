@@ -81,3 +81,26 @@ class Publishers:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def frames_of(page, peer_id):
+    """How many frames of this person's video the page has decoded so far."""
+    return page.evaluate(REMOTE_FRAMES).get(peer_id, 0)
+
+
+def meet_through_the_server(slug, alice, bob):
+    """Alice's and Bob's pages join the room, through the server, and each sees the other move; return their peer
+    ids (Alice's, Bob's)."""
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import join
+
+    for page in (alice, bob):
+        join(page, slug)
+        expect(page.locator("#room[data-route=sfu]")).to_be_attached()
+    expect(alice.locator("#tiles video[data-peer-id]")).to_have_count(1)
+    bob_id = alice.locator("#tiles video[data-peer-id]").get_attribute("data-peer-id")
+    alice_id = bob.locator("#tiles video[data-peer-id]").get_attribute("data-peer-id")
+    alice.wait_for_function(f"() => ({REMOTE_FRAMES})()[{bob_id!r}] > 10")
+    bob.wait_for_function(f"() => ({REMOTE_FRAMES})()[{alice_id!r}] > 10")
+    return alice_id, bob_id

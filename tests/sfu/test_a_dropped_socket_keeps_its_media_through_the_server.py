@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import join
 from tests.browser.cuttable_proxy import CuttableProxy
-from tests.sfu.browsers import REMOTE_FRAMES
+from tests.sfu.browsers import REMOTE_FRAMES, frames_of, meet_through_the_server
 from tests.sfu.conftest import create_people, make_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -54,10 +54,6 @@ LONGEST_STILL_SINCE = """(since) => {
 }"""
 
 
-def frames_of(page, peer_id):
-    return page.evaluate(REMOTE_FRAMES).get(peer_id, 0)
-
-
 @pytest.mark.parametrize("server_notices", [True, False], ids=["the server sees the drop", "bob is back first"])
 def test_bob_resumes_after_his_socket_drops_and_alice_never_stops_seeing_him(sfu_deployment, sfu_worker, open_page,
                                                                              server_notices):
@@ -67,14 +63,7 @@ def test_bob_resumes_after_his_socket_drops_and_alice_never_stops_seeing_him(sfu
     try:
         alice = open_page(sfu_worker, "alice")
         bob = open_page(SimpleNamespace(base_url=proxy.base_url), "bob")
-        for page in (alice, bob):
-            join(page, slug)
-            expect(page.locator("#room[data-route=sfu]")).to_be_attached()
-        expect(alice.locator("#tiles video[data-peer-id]")).to_have_count(1)
-        bob_id = alice.locator("#tiles video[data-peer-id]").get_attribute("data-peer-id")
-        alice_id = bob.locator("#tiles video[data-peer-id]").get_attribute("data-peer-id")
-        alice.wait_for_function(f"() => ({REMOTE_FRAMES})()[{bob_id!r}] > 10")
-        bob.wait_for_function(f"() => ({REMOTE_FRAMES})()[{alice_id!r}] > 10")
+        alice_id, bob_id = meet_through_the_server(slug, alice, bob)
         made_before = bob.evaluate(MARK_CONNECTIONS)
         alice.evaluate(WATCH_FRAMES, bob_id)
         cut_at = alice.evaluate("performance.now()")

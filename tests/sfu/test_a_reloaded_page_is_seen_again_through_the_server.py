@@ -13,9 +13,8 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import join
 from tests.browser.cuttable_proxy import CuttableProxy
-from tests.sfu.browsers import REMOTE_FRAMES
+from tests.sfu.browsers import REMOTE_FRAMES, frames_of, meet_through_the_server
 from tests.sfu.conftest import create_people, make_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,23 +26,12 @@ RECEIVES_NOTHING = """() => window.__pcs.some((pc) => pc.connectionState !== "cl
   && pc.getTransceivers().every((transceiver) => transceiver.currentDirection === "inactive"))"""
 
 
-def frames_of(page, peer_id):
-    return page.evaluate(REMOTE_FRAMES).get(peer_id, 0)
-
-
 def meet(deployment, worker, open_page, name):
     """Alice and Bob meet through the server and see each other move; return their pages and peer ids."""
     create_people(deployment)
     slug = make_room(deployment, name, owner="alice")
     alice, bob = open_page(worker, "alice"), open_page(worker, "bob")
-    for page in (alice, bob):
-        join(page, slug)
-        expect(page.locator("#room[data-route=sfu]")).to_be_attached()
-    expect(alice.locator("#tiles video[data-peer-id]")).to_have_count(1)
-    bob_id = alice.locator("#tiles video[data-peer-id]").get_attribute("data-peer-id")
-    alice_id = bob.locator("#tiles video[data-peer-id]").get_attribute("data-peer-id")
-    alice.wait_for_function(f"() => ({REMOTE_FRAMES})()[{bob_id!r}] > 10")
-    return alice, bob, alice_id, bob_id
+    return (alice, bob, *meet_through_the_server(slug, alice, bob))
 
 
 def reload_and_see_him_again(alice, bob, alice_id, bob_id):
@@ -86,13 +74,7 @@ def test_bob_resumes_on_another_worker_and_alice_sees_him_again(sfu_deployment, 
     try:
         alice = open_page(sfu_worker, "alice")
         bob = open_page(SimpleNamespace(base_url=proxy.base_url), "bob")
-        for page in (alice, bob):
-            join(page, slug)
-            expect(page.locator("#room[data-route=sfu]")).to_be_attached()
-        expect(alice.locator("#tiles video[data-peer-id]")).to_have_count(1)
-        bob_id = alice.locator("#tiles video[data-peer-id]").get_attribute("data-peer-id")
-        alice_id = bob.locator("#tiles video[data-peer-id]").get_attribute("data-peer-id")
-        alice.wait_for_function(f"() => ({REMOTE_FRAMES})()[{bob_id!r}] > 10")
+        alice_id, bob_id = meet_through_the_server(slug, alice, bob)
 
         # His socket drops without a word to the server, and his page gets back through the other worker, which
         # takes his seat over: the first worker's session leaves the Janus room, his page starts its media over
