@@ -31,6 +31,8 @@ import time
 
 from twisted.internet.protocol import Protocol
 
+from observability import metrics
+
 log = logging.getLogger("confer.handoff")
 
 MAGIC = b"confer-handoff-1\n"
@@ -164,14 +166,14 @@ class Handoff:
             self.outbox.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, descriptor)], 0, self.path_of(home))
         except (ConnectionRefusedError, FileNotFoundError) as error:
             self.forget(home, refused=isinstance(error, ConnectionRefusedError))
-            metrics_handoff("unreachable")
+            metrics.handoff("unreachable")
             return False
         except OSError as error:  # its queue is full (EAGAIN), or the connection is already gone
             log.debug("hand-off to %s failed: %s", home, error)
-            metrics_handoff("failed")
+            metrics.handoff("failed")
             return False
         let_go(transport)
-        metrics_handoff("handed")
+        metrics.handoff("handed")
         return True
 
     def adopt_waiting(self):
@@ -206,7 +208,7 @@ class Handoff:
         except OSError as error:  # the client left meanwhile
             log.debug("connection hand-off: could not adopt a connection (%s)", error)
             return
-        metrics_handoff("adopted")
+        metrics.handoff("adopted")
         rest = data[len(MAGIC):]
         if transport is not None and rest:
             transport.protocol.dataReceived(rest)
@@ -287,9 +289,3 @@ def let_go(transport):
     transport.stopReading()
     transport.stopWriting()
     transport.connectionLost(Failure(error.ConnectionDone("handed to the room's worker")))
-
-
-def metrics_handoff(outcome):
-    from observability import metrics
-
-    metrics.handoff(outcome)

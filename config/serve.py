@@ -73,8 +73,9 @@ def write_eagerly():
     tcp.Connection.write = write
 
 
-def close_bad_frames_with_their_code():
-    """Make the WebSocket layer close a frame it refuses with its code, instead of dropping the connection.
+def serve_with_confers_server():
+    """Run daphne with Confer's server class: it closes a frame it refuses with its code instead of dropping the
+    connection, and starts the connection hand-off (config.handoff) once it listens.
 
     autobahn fails a connection "by drop" by default: a text frame that is not UTF-8 (1007) or a frame over
     --websocket-max-message-size (1009) reached the client as a bare 1006. Here it sends the close frame first,
@@ -265,7 +266,7 @@ def main():
                    if (eager or "eager" not in patch.name) and (handing_off or "handoff" not in patch.name)])
     if eager:
         write_eagerly()
-    close_bad_frames_with_their_code()
+    serve_with_confers_server()
     log_access_through_logging()
 
     sys.argv = ["daphne", *with_defaults(sys.argv[1:])]

@@ -44,6 +44,10 @@ WEBHOOK_ATTEMPT_SECONDS = Histogram("confer_webhook_attempt_seconds", "Webhook d
                                     buckets=WEBHOOK_BUCKETS)
 WEBHOOK_GIVEN_UP = Counter("confer_webhook_deliveries_given_up",
                            "Webhook deliveries given up after retrying for WEBHOOK_RETRY_FOR.")
+HANDOFFS = Counter("confer_worker_handoffs",
+                   "Room sockets handed to the worker their room belongs on (config.handoff), by outcome: handed, "
+                   "adopted, unreachable (that worker is gone), failed (its queue was full, or the client left).",
+                   ["outcome"])
 
 
 def joined(role):
@@ -114,12 +118,6 @@ def webhook_attempt(outcome, seconds):
 
 def webhook_given_up():
     WEBHOOK_GIVEN_UP.inc()
-
-
-HANDOFFS = Counter("confer_worker_handoffs",
-                   "Room sockets handed to the worker their room belongs on (config.handoff), by outcome: handed, "
-                   "adopted, unreachable (that worker is gone), failed (its queue was full, or the client left).",
-                   ["outcome"])
 
 
 def handoff(outcome):
