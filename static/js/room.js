@@ -73,9 +73,9 @@ class RoomPage {
         action: { label: gettext("Turn on sound"), run: () => this.tiles.unmuteAll() },
       });
     this.levels = new AudioLevels();
-    this.speaker = new ActiveSpeaker(this.levels, (key) => {
-      this.tiles.setSpeaker(key);
-      this.layout.setSpeaker(key);
+    this.speaker = new ActiveSpeaker(this.levels, {
+      onSpeaker: (key) => this.tiles.setSpeaker(key),
+      onOtherSpeaker: (key) => this.layout.setSpeaker(key),
     });
     this.quality = new QualityMonitor(() => this.mesh, (peerId, _quality, label) =>
       this.tiles.setQuality(peerId, { level: _quality.level, label }));
@@ -417,7 +417,10 @@ class RoomPage {
     this.openDataLinks(client);
     // The media server's audio levels say who speaks: no analyser per remote voice in the page.
     this.speaker.stop();
-    sfu.addEventListener("speaker", ({ detail }) => this.tiles.setSpeaker(detail.peerId));
+    sfu.addEventListener("speaker", ({ detail }) => {
+      this.tiles.setSpeaker(detail.peerId);
+      this.layout.setSpeaker(detail.other);
+    });
     // Through the server, each tile's quality is our own link's: congestion there is what shrinks its video.
     let link = null;
     const showLink = (peerIds) => {

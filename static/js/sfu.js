@@ -37,8 +37,8 @@ export function wantedStreams(peerIds, visible) {
 
 /**
  * Events (CustomEvent, payload in `detail`): `peer-added`, `peer-updated`, `peer-removed`, `media`,
- * `connection-state`, `failure` as PeerMesh's; and `speaker`: {peerId} ("" for us, null for nobody) from the
- * media server's audio levels; `flowing`: {peerId} when a peer's video first plays through the server;
+ * `connection-state`, `failure` as PeerMesh's; and `speaker`: {peerId, other} from the media server's audio
+ * levels (peerId: who speaks, "" for us, null for nobody; other: which of the others speaks, or null); `flowing`: {peerId} when a peer's video first plays through the server;
  * `congestion`: {cap, limited} when the receiving connection is first measured and whenever the highest layer it
  * carries changes (`limited`: some tile gets less than its size asks for).
  */
@@ -408,8 +408,12 @@ export class SfuClient extends EventTarget {
   onTalking({ peer_id: peerId, talking }) {
     if (talking) this.talking.add(peerId);
     else this.talking.delete(peerId);
+    const me = this.signalling.peerId;
     const speaker = talking ? peerId : [...this.talking].pop() ?? null;
-    this.emit("speaker", { peerId: speaker === this.signalling.peerId ? "" : speaker });
+    // The speaker view's stage shows the others: while we talk over someone, it is them.
+    const others = [...this.talking].filter((id) => id !== me);
+    const other = talking && peerId !== me ? peerId : others.pop() ?? null;
+    this.emit("speaker", { peerId: speaker === me ? "" : speaker, other });
   }
 
   // The roster, as PeerMesh shows it.

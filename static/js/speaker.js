@@ -1,4 +1,9 @@
 // Sound levels from WebAudio analysers, and who is speaking, with hysteresis so the mark does not flicker.
+//
+// Two answers come from the same levels: who speaks now, ourselves included (the mark on the tiles), and which of
+// the others speaks (the stage of the speaker view). They differ when we talk over someone: our own microphone is
+// always the loudest in our page, yet the stage should show the person we are listening to, as Jitsi Meet's and
+// LiveKit's speaker views do.
 
 /** A level (RMS of the waveform, 0..1) above which someone counts as speaking. */
 const SPEAKING_LEVEL = 0.015;
@@ -7,6 +12,12 @@ const SAMPLES_TO_SWITCH = 3;
 /** Samples of silence before the mark goes. */
 const SAMPLES_TO_CLEAR = 8;
 const SAMPLE_MS = 200;
+/**
+ * Samples the analyser keeps: 8192 at 48 kHz is 170 ms, nearly the time between two samples, so a short sound
+ * between samples is not missed (a 512-sample window heard 11 ms in every 200 and caught a beep, or a plosive,
+ * by chance).
+ */
+const WINDOW_SAMPLES = 8192;
 
 /** The sound level of any number of audio tracks, by key. */
 export class AudioLevels {
@@ -34,7 +45,7 @@ export class AudioLevels {
     this.resume();
     const source = this.context.createMediaStreamSource(new MediaStream([track]));
     const analyser = this.context.createAnalyser();
-    analyser.fftSize = 512;
+    analyser.fftSize = WINDOW_SAMPLES;
     source.connect(analyser);
     this.sources.set(key, { track, source, analyser, data: new Float32Array(analyser.fftSize) });
   }
@@ -68,11 +79,10 @@ export class AudioLevels {
   }
 }
 
-/** Pick the active speaker from levels: the loudest above a threshold, kept until someone else is louder a while. */
-export class ActiveSpeaker {
-  /** @param {AudioLevels} levels @param {(key: string | null) => void} onChange */
-  constructor(levels, onChange) {
-    this.levels = levels;
+/** One answer to "who speaks": the loudest above a threshold, kept until someone else is louder a while. */
+class Pick {
+  /** @param {(key: string | null) => void} onChange */
+  constructor(onChange) {
     this.onChange = onChange;
     /** @type {string | null} */
     this.current = null;
@@ -80,29 +90,10 @@ export class ActiveSpeaker {
     this.candidate = null;
     this.candidateSamples = 0;
     this.silentSamples = 0;
-    /** Smoothed levels by key. @type {Map<string, number>} */
-    this.smoothed = new Map();
-    this.timer = undefined;
   }
 
-  start() {
-    window.clearInterval(this.timer);
-    this.timer = window.setInterval(() => this.sample(), SAMPLE_MS);
-  }
-
-  stop() {
-    window.clearInterval(this.timer);
-    this.set(null);
-  }
-
-  sample() {
-    let loudest = null;
-    let loudestLevel = SPEAKING_LEVEL;
-    for (const key of this.levels.keys()) {
-      const level = 0.6 * (this.smoothed.get(key) || 0) + 0.4 * this.levels.level(key);
-      this.smoothed.set(key, level);
-      if (level > loudestLevel) [loudest, loudestLevel] = [key, level];
-    }
+  /** @param {string | null} loudest  the loudest key above the threshold in this sample, or null */
+  sample(loudest) {
     if (loudest === null) {
       this.candidate = null;
       this.silentSamples += 1;
@@ -124,5 +115,57 @@ export class ActiveSpeaker {
     if (key === this.current) return;
     this.current = key;
     this.onChange(key);
+  }
+}
+
+/**
+ * Pick the active speaker from levels, twice: among everyone (our own key is "") and among the others only.
+ * onSpeaker(key): who speaks now, null after a silence; onOtherSpeaker(key): which of the others speaks.
+ */
+export class ActiveSpeaker {
+  /**
+   * @param {{keys: () => string[], level: (key: string) => number}} levels
+   * @param {{onSpeaker?: (key: string | null) => void, onOtherSpeaker?: (key: string | null) => void}} handlers
+   */
+  constructor(levels, { onSpeaker = () => {}, onOtherSpeaker = () => {} }) {
+    this.levels = levels;
+    this.everyone = new Pick(onSpeaker);
+    this.others = new Pick(onOtherSpeaker);
+    /** Smoothed levels by key. @type {Map<string, number>} */
+    this.smoothed = new Map();
+    this.timer = undefined;
+  }
+
+  /** Who speaks now, ourselves ("") included. */
+  get current() {
+    return this.everyone.current;
+  }
+
+  start() {
+    window.clearInterval(this.timer);
+    this.timer = window.setInterval(() => this.sample(), SAMPLE_MS);
+  }
+
+  stop() {
+    window.clearInterval(this.timer);
+    this.everyone.set(null);
+    this.others.set(null);
+  }
+
+  sample() {
+    let loudest = null;
+    let loudestLevel = SPEAKING_LEVEL;
+    let loudestOther = null;
+    let loudestOtherLevel = SPEAKING_LEVEL;
+    const keys = this.levels.keys();
+    for (const key of keys) {
+      const level = 0.6 * (this.smoothed.get(key) || 0) + 0.4 * this.levels.level(key);
+      this.smoothed.set(key, level);
+      if (level > loudestLevel) [loudest, loudestLevel] = [key, level];
+      if (key !== "" && level > loudestOtherLevel) [loudestOther, loudestOtherLevel] = [key, level];
+    }
+    for (const key of this.smoothed.keys()) if (!keys.includes(key)) this.smoothed.delete(key); // left, or unwatched
+    this.everyone.sample(loudest);
+    this.others.sample(loudestOther);
   }
 }

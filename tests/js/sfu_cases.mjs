@@ -65,6 +65,25 @@ const cases = {
     ]);
     assert.equal(wantedStreams(["p_a"], null).length, 3, "before the page says, everyone's video");
   },
+  "the server's talking events mark who speaks, and the stage follows the others even while we talk over them": () => {
+    const signalling = new FakeSignalling();
+    const client = new SfuClient({ signalling, localStream: null });
+    const said = [];
+    client.addEventListener("speaker", ({ detail }) => said.push(detail));
+    client.onTalking({ peer_id: "p_a", talking: true });
+    client.onTalking({ peer_id: "p_me", talking: true });
+    client.onTalking({ peer_id: "p_b", talking: true });
+    client.onTalking({ peer_id: "p_b", talking: false });
+    client.onTalking({ peer_id: "p_a", talking: false });
+    assert.deepEqual(said, [
+      { peerId: "p_a", other: "p_a" },
+      { peerId: "", other: "p_a" },
+      { peerId: "p_b", other: "p_b" },
+      { peerId: "", other: "p_a" },
+      { peerId: "", other: null },
+    ]);
+    client.close();
+  },
   "a shared screen asks for no simulcast layer, a camera does": () => {
     const signalling = new FakeSignalling();
     const client = new SfuClient({ signalling, localStream: null });

@@ -13,6 +13,7 @@ def cases(folder):
 @pytest.mark.parametrize("name", [
     "a tile under 180 px gets the smallest layer, up to 360 the middle one, above it the largest",
     "everyone's audio and shared screen, and the camera video of the visible only",
+    "the server's talking events mark who speaks, and the stage follows the others even while we talk over them",
     "a shared screen asks for no simulcast layer, a camera does",
     "each video gets its tile's layer under the congestion cap, and a screen is never capped",
     "the client subscribes to the visible videos and follows the page as it scrolls",

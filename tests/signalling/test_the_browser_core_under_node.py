@@ -178,6 +178,28 @@ def test_the_layout(layout_cases, case):
 
 
 @pytest.fixture(scope="module")
+def speaker_cases(browser_modules):
+    return run_node(browser_modules, "speaker_cases.mjs")
+
+
+SPEAKER_CASES = [
+    "Carol talks alone: she has the mark and the stage at her first sample",
+    "we talk over Carol: the mark is ours, the stage stays with Carol",
+    "the stage moves to Bob only once he is the louder three samples in a row",
+    "after a silence the mark goes, and a peer who left is forgotten",
+]
+
+
+def test_every_speaker_case_is_run(speaker_cases):
+    assert sorted(speaker_cases) == sorted(SPEAKER_CASES)
+
+
+@pytest.mark.parametrize("case", SPEAKER_CASES)
+def test_the_active_speaker(speaker_cases, case):
+    assert speaker_cases[case] is None, speaker_cases[case]
+
+
+@pytest.fixture(scope="module")
 def mesh_cases(browser_modules):
     return run_node(browser_modules, "mesh_cases.mjs")
 
