@@ -21,6 +21,17 @@ export const START_BITRATE_KBPS = 1000;
 /** A connection not up this long after it started is restarted (lost candidates leave ICE waiting for ever). */
 const CONNECT_WATCHDOG_MS = [6000, 10000, 20000, 30000];
 
+/**
+ * A connection that gathered no candidate this long after its description was set is started over as a new one.
+ * Chromium sometimes never gathers for a connection: iceGatheringState stays "gathering", no icecandidate event
+ * comes, and ICE restarts gather nothing either, so the watchdog's restart cannot repair it (seen about once in 25
+ * reloads of a three-person call, on the connection made to answer the reloaded page's offer). Host candidates
+ * come within milliseconds; a relay allocation within a round trip to the TURN server.
+ */
+const GATHERING_STUCK_MS = 4000;
+/** New connections in a row for one peer before the watchdog alone carries on (a network with no candidates). */
+const MAX_START_OVERS = 2;
+
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Return the DTLS fingerprints of an SDP, which identify the other side's connection. @param {string} sdp */
@@ -119,6 +130,8 @@ export class PeerLink {
     /** A hidden peer (the recorder) gets our media but no tile, no data channel and no place in the count. */
     this.hidden = hidden;
     this.makingOffer = false;
+    /** The polite side waited for the other's first offer already (or must not: a new connection after a stuck one). */
+    this.waitedForFirstOffer = false;
     this.ignoreOffer = false;
     this.settingRemoteAnswerPending = false;
     /** Set while an offer is being answered; mediaPending: tracks came meanwhile and the page has not been told. */
@@ -147,6 +160,9 @@ export class PeerLink {
     if (this.control) this.listenToControl();
     this.watchdogRound = 0;
     this.watchdog = undefined;
+    /** How many connections before this one were given up for gathering nothing (PeerMesh.startOver). */
+    this.startOvers = 0;
+    this.gatheringCheck = undefined;
     if (!hidden) this.watch();
     /**
      * Resolves once our first answer is out or our first offer is answered (its answer set), or the link closed, or
@@ -188,6 +204,22 @@ export class PeerLink {
       }
       this.watch();
     }, delay);
+  }
+
+  /**
+   * After we set a description: if the connection has gathered no candidate GATHERING_STUCK_MS later, and is not
+   * checking or up, start over with a new connection (its offer goes at once; the other side sees a new connection,
+   * as after a reload, and answers on a new one too).
+   */
+  checkGathering() {
+    if (this.hidden) return;
+    window.clearTimeout(this.gatheringCheck);
+    this.gatheringCheck = window.setTimeout(() => {
+      const { pc } = this;
+      if (this.closed || pc.connectionState !== "new" || pc.iceGatheringState === "complete") return;
+      if (/\na=candidate:/.test(pc.localDescription ? pc.localDescription.sdp : "")) return;
+      if (this.startOvers < MAX_START_OVERS) this.mesh.startOver(this);
+    }, PeerLink.gatheringStuckMs);
   }
 
   get peerId() {
@@ -330,6 +362,7 @@ export class PeerLink {
       this.makingOffer = true;
       await pc.setLocalDescription();
       this.mesh.signalling.sendOffer(this.peerId, pc.localDescription, this.mesh.link);
+      this.checkGathering();
     } catch (error) {
       this.mesh.report(this, error);
     } finally {
@@ -424,6 +457,7 @@ export class PeerLink {
         await pc.setLocalDescription();
         this.mesh.signalling.sendAnswer(this.peerId, pc.localDescription, this.mesh.link);
         this.markDescribed();
+        this.checkGathering();
       }
     } finally {
       this.answering = false;
@@ -476,8 +510,11 @@ export class PeerLink {
     this.closed = true;
     this.markDescribed();
     window.clearTimeout(this.watchdog);
+    window.clearTimeout(this.gatheringCheck);
     if (this.control) this.control.close();
     this.pc.close();
   }
 }
 
+/** GATHERING_STUCK_MS, here so the Node cases can shorten it. */
+PeerLink.gatheringStuckMs = GATHERING_STUCK_MS;

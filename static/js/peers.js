@@ -363,6 +363,22 @@ export class PeerMesh extends EventTarget {
     return this.add(link.peer, link.hidden);
   }
 
+  /**
+   * Start over with a peer on a new connection: ours gathered no candidate (PeerLink.checkGathering). The new one
+   * offers at once, polite or not, since the other side does not know to; it sees a new connection and answers on
+   * a new one of its own, as after a reload.
+   * @param {PeerLink} link
+   */
+  startOver(link) {
+    if (this.closed || this.frozen || this.links.get(link.peerId) !== link) return;
+    console.warn("connection to", link.peerId, "gathered no ICE candidates: starting over with a new one");
+    const fresh = this.replace(link.peerId);
+    if (!fresh) return;
+    fresh.startOvers = link.startOvers + 1;
+    fresh.waitedForFirstOffer = true;
+    fresh.offer(); // the negotiationneeded that comes anyway finds the offer under way, and Chromium drops it
+  }
+
   /** @param {string} peerId @param {string} reason */
   remove(peerId, reason) {
     const link = this.links.get(peerId);

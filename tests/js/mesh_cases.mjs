@@ -30,6 +30,8 @@ class FakeChannel extends EventTarget {
 /** Enough of an RTCPeerConnection for the mesh's own logic; setLocalDescription waits for `settle()` when `hold` is set. */
 class FakePeerConnection extends EventTarget {
   static hold = false;
+  /** Gather nothing, as Chromium's stuck connections do: no candidate in the description, gathering never ends. */
+  static gatherNothing = false;
 
   constructor(configuration) {
     super();
@@ -44,6 +46,8 @@ class FakePeerConnection extends EventTarget {
     this.remoteSet = [];
     this.number = made.length;
     this.pending = null;
+    this.iceGatheringState = "new";
+    this.gathers = !FakePeerConnection.gatherNothing;
     made.push(this);
   }
   getConfiguration() { return { ...this.configuration }; }
@@ -58,7 +62,9 @@ class FakePeerConnection extends EventTarget {
     if (this.signalingState === "closed") throw new Error("InvalidStateError");
     if (FakePeerConnection.hold) await new Promise((resolve) => { this.pending = resolve; });
     const type = description?.type || (this.signalingState === "have-remote-offer" ? "answer" : "offer");
-    this.localDescription = { type, sdp: `v=0\r\no=- ${this.number} 2 IN IP4 127.0.0.1\r\na=candidate:1 1 udp 1 127.0.0.1 ${5000 + this.number} typ host\r\n` };
+    const candidate = this.gathers ? `a=candidate:1 1 udp 1 127.0.0.1 ${5000 + this.number} typ host\r\n` : "";
+    this.localDescription = { type, sdp: `v=0\r\no=- ${this.number} 2 IN IP4 127.0.0.1\r\n${candidate}` };
+    this.iceGatheringState = this.gathers ? "complete" : "gathering";
     this.signalingState = type === "offer" ? "have-local-offer" : "stable";
   }
   settle() { if (this.pending) this.pending(); this.pending = null; }
@@ -74,6 +80,7 @@ class FakePeerConnection extends EventTarget {
 globalThis.RTCPeerConnection = FakePeerConnection;
 
 const { PeerMesh } = await import("./peers.js");
+const { PeerLink } = await import("./peerlink.js");
 
 const track = (kind) => ({ kind, readyState: "live", enabled: true });
 const stream = (...tracks) => ({ id: "s", getTracks: () => tracks, getVideoTracks: () => tracks.filter((t) => t.kind === "video") });
@@ -229,6 +236,55 @@ const cases = {
     other.makeSpare();
     assert.equal(other.spare, null, "closed: no spare");
     assert.deepEqual(openConnections(other, since), []);
+  },
+  "a connection that gathers nothing is started over, and the new one offers at once from the polite side": async () => {
+    const since = made.length;
+    PeerLink.gatheringStuckMs = 20;
+    const signalling = new FakeSignalling({ me: BOB, others: [ALICE] });
+    const mesh = new PeerMesh({ signalling, localStream: stream(track("audio"), track("video")) });
+    const removed = [];
+    mesh.addEventListener("peer-removed", ({ detail }) => removed.push(detail.reason));
+    try {
+      FakePeerConnection.gatherNothing = true;
+      mesh.start();
+      signalling.relay("offer", "p_alice", "v=0\r\n");
+      await tick();
+      const stuck = mesh.links.get("p_alice");
+      assert.deepEqual(signalling.sent.map((m) => m.type), ["answer"]);
+      FakePeerConnection.gatherNothing = false;
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      const fresh = mesh.links.get("p_alice");
+      assert.notEqual(fresh, stuck, "a new connection");
+      assert.equal(stuck.pc.signalingState, "closed");
+      assert.deepEqual(removed, ["replaced"]);
+      assert.equal(fresh.startOvers, 1);
+      assert.deepEqual(signalling.sent.map((m) => m.type), ["answer", "offer"], "Bob is polite, yet offers at once");
+      assert.match(signalling.sent[1].sdp, /a=candidate:/);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      assert.equal(mesh.links.get("p_alice"), fresh, "one that gathers is kept");
+    } finally {
+      FakePeerConnection.gatherNothing = false;
+      PeerLink.gatheringStuckMs = 4000;
+      mesh.close();
+    }
+    assert.deepEqual(openConnections(mesh, since), []);
+  },
+  "a connection that keeps gathering nothing is started over twice, then left to the watchdog": async () => {
+    PeerLink.gatheringStuckMs = 20;
+    const signalling = new FakeSignalling({ me: ALICE, others: [BOB] });
+    const mesh = new PeerMesh({ signalling, localStream: stream(track("audio"), track("video")) });
+    try {
+      FakePeerConnection.gatherNothing = true;
+      mesh.start();
+      mesh.links.get("p_bob").offer(); // as its negotiationneeded would
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      assert.equal(mesh.links.get("p_bob").startOvers, 2);
+      assert.equal(signalling.sent.filter((m) => m.type === "offer").length, 3);
+    } finally {
+      FakePeerConnection.gatherNothing = false;
+      PeerLink.gatheringStuckMs = 4000;
+      mesh.close();
+    }
   },
   "the data-only mesh makes no spare": () => {
     const signalling = new FakeSignalling({ me: ALICE });

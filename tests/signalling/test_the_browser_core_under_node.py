@@ -210,6 +210,8 @@ MESH_CASES = [
     "an offer that comes while the spare's description is still being set is a collision the spare's side ignores",
     "a spare is not used towards an older peer: that peer offers, and we answer on a new connection",
     "an unused spare is closed when the mesh closes, moves through the server, or gets new ICE servers",
+    "a connection that gathers nothing is started over, and the new one offers at once from the polite side",
+    "a connection that keeps gathering nothing is started over twice, then left to the watchdog",
     "the data-only mesh makes no spare",
     "a device switch replaces the spare's track",
     "a newcomer's early connection goes to its first link with the welcome's ICE servers, and waits for the offer",
