@@ -7,6 +7,8 @@ recordings of remote peers on a machine that may be busy (docs/recording.md, "On
   from the file's time zero: the arrival of its first frame, whose wall-clock time is `started_wall`. A track that
   starts later is placed at the moment its first frame arrived. How fast frames are read, decoded or encoded never
   changes when they are shown.
+- The picture's size is the largest each video sent in its first VIDEO_SIZE_SETTLE_SECONDS (through the media
+  server the first frames are of the smallest simulcast layer); frames are held, not skipped, until then.
 - Frames are taken off the tracks at once by one small task per track and encoded and written by the file's own
   thread. When that thread falls behind (a starved CPU), it skips to the newest video frame instead of queueing
   without end: the skipped time holds the last picture. Audio is never skipped for lack of CPU (it is cheap);
@@ -40,6 +42,10 @@ AUDIO_TIME_BASE = Fraction(1, AUDIO_RATE)
 AUDIO_FRAME_SAMPLES = 960  # 20 ms, what Opus frames carry
 # Audio that arrives before the first video frame waits this long for it, so the video size comes from a real frame.
 WAIT_FOR_VIDEO_SECONDS = 3.0
+# The file's picture size is the largest a video sent in this long after its first frame: through the media server
+# the first frames are of the smallest simulcast layer until the layer asked for comes (its keyframe), and a sender
+# may start smaller while its bandwidth estimate grows. Frames held meanwhile are written, not skipped.
+VIDEO_SIZE_SETTLE_SECONDS = 2.0
 # Video waiting longer than this to be encoded is skipped, up to the newest frame: the file's thread is behind.
 MAX_VIDEO_BACKLOG_SECONDS = 0.5
 # Audio waiting longer than this is dropped (and its time filled with silence): only a thread that hardly runs at all.
@@ -94,6 +100,8 @@ class TrackState:
         self.real_times = {}  # video: the encoder's frame number -> the frame's real pts
         self.last_picture = None  # video: the last frame written, and its real pts
         self.last_written_pts = None
+        self.first_arrival = None  # video: time.monotonic() of its first frame
+        self.largest = None  # video: the largest (width, height) seen before the header was written
         self.task = None
         self.ended = False
 
@@ -161,6 +169,11 @@ class ParticipantFile:
                 continue  # the file failed; the recording is being stopped
             self.place(state, frame, time.monotonic())
             with self.condition:
+                if state.kind == "video" and not self.header_written:
+                    if state.first_arrival is None:
+                        state.first_arrival = time.monotonic()
+                    if state.largest is None or frame.width * frame.height > state.largest[0] * state.largest[1]:
+                        state.largest = (frame.width, frame.height)
                 state.waiting.append((frame, time.monotonic()))
                 self.condition.notify()
         with self.condition:
@@ -223,18 +236,25 @@ class ParticipantFile:
         if self.closed:
             return None
         now = time.monotonic()
+        if not self.header_written and not self.ready_for_header(now):
+            return None  # held on purpose, for the picture's size: not a backlog
+        # Frames held for the header (at most VIDEO_SIZE_SETTLE_SECONDS of them) are all written; a backlog is what
+        # came after it and waits too long.
+        since = self.header_at if self.header_at is not None else now
+
+        def late(arrival, limit):
+            return arrival >= since and now - arrival > limit
+
         for state in self.tracks:
-            if state.kind == "video" and len(state.waiting) > 1 and now - state.waiting[0][1] > MAX_VIDEO_BACKLOG_SECONDS:
+            if state.kind == "video" and len(state.waiting) > 1 and late(state.waiting[0][1], MAX_VIDEO_BACKLOG_SECONDS):
                 skipped = len(state.waiting) - 1
                 state.dropped += skipped
                 for _ in range(skipped):
                     state.waiting.popleft()
             elif state.kind == "audio":
-                while len(state.waiting) > 1 and now - state.waiting[0][1] > MAX_AUDIO_BACKLOG_SECONDS:
+                while len(state.waiting) > 1 and late(state.waiting[0][1], MAX_AUDIO_BACKLOG_SECONDS):
                     state.waiting.popleft()
                     state.dropped += 1
-        if not self.header_written and not self.ready_for_header(now):
-            return None
         candidates = [state for state in self.tracks if state.waiting]
         if not candidates:
             return None
@@ -243,15 +263,18 @@ class ParticipantFile:
         return state, frame, arrival
 
     def ready_for_header(self, now):
-        """Whether the header can be written: every video track has a frame (for its size), or waiting is over."""
+        """Whether the header can be written, and the videos' sizes with it: every video track has sent frames for
+        VIDEO_SIZE_SETTLE_SECONDS (its size is the largest of them), or WAIT_FOR_VIDEO_SECONDS passed for those that
+        sent none, or the file is finishing. Smaller frames are scaled up to that size when encoded."""
         videos = [state for state in self.tracks if state.kind == "video"]
-        if all(state.waiting for state in videos):
-            for state in videos:
-                first = state.waiting[0][0]
-                state.stream.width, state.stream.height = first.width, first.height
-            return True
+        seen = [state for state in videos if state.largest is not None]
+        settled = all(now - state.first_arrival >= VIDEO_SIZE_SETTLE_SECONDS for state in seen)
         waited = self.started_at is not None and now - self.started_at >= WAIT_FOR_VIDEO_SECONDS
-        return waited or self.finishing
+        if not (self.finishing or (settled and (len(seen) == len(videos) or waited))):
+            return False
+        for state in seen:
+            state.stream.width, state.stream.height = state.largest
+        return True
 
     def write(self, state, frame):
         self.header_written = True

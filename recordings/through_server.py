@@ -19,6 +19,9 @@ from recordings.sink import ParticipantFile
 log = logging.getLogger(__name__)
 
 
+# The simulcast layer the recorder asks for: the largest. Janus starts every subscription on the smallest (sfu.janus
+# stream_request) until the subscriber asks, and forwards a lower layer while this one is not sent.
+TOP_LAYER = 2
 SCREEN = "screen"  # the description of a shared screen's stream at the media server (sfu.janus), and its file's label
 
 
@@ -64,6 +67,7 @@ class Subscription:
         if self.pc is not None and self.pc.signalingState == "stable" and wanted:
             try:  # a renegotiation of the same subscription
                 await self.answer(message)
+                await self.ask_for_the_top_layer(wanted)
                 return
             except Exception:
                 await self.finish()
@@ -75,6 +79,7 @@ class Subscription:
         tracks = []
         self.pc.on("track", tracks.append)
         await self.answer(message)
+        await self.ask_for_the_top_layer(wanted)
         if tracks:
             kinds = sorted(track.kind for track in tracks)
             label = self.label or ("audio-video" if kinds == ["audio", "video"] else kinds[0])
@@ -84,6 +89,15 @@ class Subscription:
                 sink.addTrack(track)
             self.sinks.append((sink, handle))
             await sink.start()
+
+    async def ask_for_the_top_layer(self, streams):
+        """Ask for the largest simulcast layer of each camera video: a recording is watched full size, later. (The
+        server holds the request until the connection is up; the file takes its size once that layer came: the
+        sink's VIDEO_SIZE_SETTLE_SECONDS.) A screen has one layer only."""
+        for stream in streams:
+            if stream.get("type") == "video" and not stream.get("screen"):
+                await self.recorder.send({"type": "sfu-quality", "subscription": self.name, "mid": stream["mid"],
+                                          "substream": TOP_LAYER})
 
     async def answer(self, message):
         await self.pc.setRemoteDescription(RTCSessionDescription(**message["description"]))

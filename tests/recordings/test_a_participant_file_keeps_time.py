@@ -20,8 +20,9 @@ RATE = 48000
 class Track(MediaStreamTrack):
     """Frames in real time for `seconds`, with media times from `clock(t)` (None: leave a hole there)."""
 
-    def __init__(self, kind, seconds, clock=lambda t: t):
+    def __init__(self, kind, seconds, clock=lambda t: t, size=lambda t: (320, 240)):
         super().__init__()
+        self.size = size
         self.kind = kind
         self.seconds = seconds
         self.clock = clock
@@ -41,16 +42,16 @@ class Track(MediaStreamTrack):
             self.count += 1
             media = self.clock(t)
             if media is not None:
-                return self.frame(media)
+                return self.frame(media, *self.size(t))
 
-    def frame(self, media):
+    def frame(self, media, width, height):
         if self.kind == "audio":
             frame = av.AudioFrame(format="s16", layout="stereo", samples=960)
             frame.planes[0].update(bytes(frame.planes[0].buffer_size))
             frame.sample_rate = RATE
             frame.pts, frame.time_base = round(media * RATE), fractions.Fraction(1, RATE)
         else:
-            frame = av.VideoFrame(width=320, height=240, format="yuv420p")
+            frame = av.VideoFrame(width=width, height=height, format="yuv420p")
             for plane in frame.planes:
                 plane.update(bytes([128]) * plane.buffer_size)
             frame.pts, frame.time_base = round(media * 90000), fractions.Fraction(1, 90000)
@@ -104,3 +105,21 @@ async def test_a_sender_clock_that_jumps_ahead_is_placed_anew_at_its_arrival(tmp
     assert video[-1] < 2.5, video[-3:]
     assert max(b - a for a, b in zip(video, video[1:])) < 0.2
     assert sink.duration < 2.5
+
+
+@pytest.mark.slow
+async def test_a_picture_that_grows_in_its_first_second_is_recorded_at_its_full_size_from_the_start(tmp_path):
+    # Through the media server, the first frames come from the smallest simulcast layer until the top one arrives.
+    path = tmp_path / "layers.webm"
+    layers = lambda t: (160, 120) if t < 0.6 else (640, 480)  # noqa: E731
+    sink = await record(path, Track("audio", 3), Track("video", 3, size=layers), seconds=3.2)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.width, stream.codec_context.height) == (640, 480)
+        first = next(container.decode(video=0))
+        assert (first.width, first.height) == (640, 480)
+    video = frame_times(path, "video")
+    assert video[0] < 0.1, video[:3]  # the small frames held for the size are in the file, scaled up
+    assert len(video) >= 80, len(video)
+    assert sink.dropped_video_frames == 0
+    assert not sink.fell_behind

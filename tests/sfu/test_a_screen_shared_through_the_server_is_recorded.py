@@ -89,6 +89,9 @@ def test_alices_screen_is_recorded_in_files_of_its_own_and_her_camera_file_stays
     assert streams["video"][3] >= stopped_at - camera_seen_at - 1.5, (stopped_at - camera_seen_at, streams)
     assert streams["audio"][3] >= stopped_at - camera_seen_at - 1.5, (stopped_at - camera_seen_at, streams)
     camera_size = picture_size(folder / camera["name"])
+    # Recorded from a larger simulcast layer than the smallest (320x180 of her 1280x720 camera), where Janus starts
+    # every subscription: the recorder asks for the largest, and the file takes the size that layer brings.
+    assert camera_size[0] >= 640, camera_size
 
     for screen, shared_for in shares:
         [screen] = [f for f in files if f["id"] == screen["id"]]
