@@ -192,11 +192,16 @@ export class TileGrid {
    */
   attach(peerId, name, camera, screen) {
     const tile = this.ensure(peerId, name);
+    /** @type {HTMLVideoElement} */
+    const video = tile.querySelector("video");
     if (camera) {
-      /** @type {HTMLVideoElement} */
-      const video = tile.querySelector("video");
       if (video.srcObject !== camera) video.srcObject = camera;
       play(video, this.onSoundBlocked);
+    } else if (video.srcObject) {
+      // Their media stopped coming (through the server: Janus took their streams out until they publish again):
+      // show their initial, as before their first frame, not a picture frozen on its last frame.
+      video.srcObject = null;
+      tile.dataset.video = "waiting";
     }
     if (screen) this.showScreen(peerId, name, screen);
     else this.removeScreen(peerId);
