@@ -91,17 +91,22 @@ def selected_pair(page):
 
     The page may hold more than one connection (a spare one is set up ahead of need), and data may flow on the
     nominated pair while its last checks are in progress on a busy machine: wait for one pair that is both, and
-    return that very pair rather than reading the stats again.
+    return that very pair rather than reading the stats again. getStats is asynchronous, and wait_for_function
+    takes a returned promise for a truthy answer at once, so the stats are read with evaluate (which awaits them),
+    each read the signal waited on.
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    import time
 
-    expression = (f"({SELECTED_PAIRS})().then((pairs) => "
-                  "pairs.find((pair) => pair.bytesReceived > 0 && pair.state === 'succeeded') || null)")
-    try:
-        return page.wait_for_function(expression, timeout=CALL_TIMEOUT_MS).json_value()
-    except PlaywrightTimeout:
-        pytest.fail(f"no succeeded selected pair with data; pairs: {page.evaluate(SELECTED_PAIRS)}, "
-                    f"peer connections: {page.evaluate(CONNECTION_STATES)}")
+    deadline = time.monotonic() + CALL_TIMEOUT_MS / 1000
+    while True:
+        pairs = page.evaluate(SELECTED_PAIRS)
+        found = [pair for pair in pairs if pair["bytesReceived"] > 0 and pair["state"] == "succeeded"]
+        if found:
+            return found[0]
+        if time.monotonic() > deadline:
+            pytest.fail(f"no succeeded selected pair with data; pairs: {pairs}, "
+                        f"peer connections: {page.evaluate(CONNECTION_STATES)}")
+        page.wait_for_timeout(100)
 
 
 def test_alice_and_bob_hold_a_call_through_the_relay_on_both_sides(sign_in, make_room):
