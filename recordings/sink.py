@@ -246,7 +246,8 @@ class ParticipantFile:
             return arrival >= since and now - arrival > limit
 
         for state in self.tracks:
-            if state.kind == "video" and len(state.waiting) > 1 and late(state.waiting[0][1], MAX_VIDEO_BACKLOG_SECONDS):
+            if (state.kind == "video" and len(state.waiting) > 1
+                    and late(state.waiting[0][1], MAX_VIDEO_BACKLOG_SECONDS)):
                 skipped = len(state.waiting) - 1
                 state.dropped += skipped
                 for _ in range(skipped):

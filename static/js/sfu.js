@@ -38,7 +38,8 @@ export function wantedStreams(peerIds, visible) {
 /**
  * Events (CustomEvent, payload in `detail`): `peer-added`, `peer-updated`, `peer-removed`, `media`,
  * `connection-state`, `failure` as PeerMesh's; and `speaker`: {peerId, other} from the media server's audio
- * levels (peerId: who speaks, "" for us, null for nobody; other: which of the others speaks, or null); `flowing`: {peerId} when a peer's video first plays through the server;
+ * levels (peerId: who speaks, "" for us, null for nobody; other: which of the others speaks, or null);
+ * `flowing`: {peerId} when a peer's video first plays through the server;
  * `congestion`: {cap, limited} when the receiving connection is first measured and whenever the highest layer it
  * carries changes (`limited`: some tile gets less than its size asks for).
  */

@@ -136,11 +136,6 @@ export class ActiveSpeaker {
     this.timer = undefined;
   }
 
-  /** Who speaks now, ourselves ("") included. */
-  get current() {
-    return this.everyone.current;
-  }
-
   start() {
     window.clearInterval(this.timer);
     this.timer = window.setInterval(() => this.sample(), SAMPLE_MS);
